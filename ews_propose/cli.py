@@ -1,0 +1,100 @@
+"""The ``ews-propose`` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .directory import Directory, DirectoryError
+from .server import EmulatorServer, ServerConfig
+from .versions import DEFAULT_BUILD, Build
+
+EXIT_USAGE = 2
+
+
+def default_store_path() -> str:
+    """``$XDG_DATA_HOME/ews-propose/store.sqlite3`` (``~/.local/share/...`` by default)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "ews-propose" / "store.sqlite3")
+
+
+def _build(text: str) -> Build:
+    try:
+        return Build.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range 0-65535")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ews-propose",
+        description="Offline Exchange Web Services emulator for the propose-new-time meeting workflow.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the EWS emulator")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 picks a free one)")
+    serve.add_argument("--directory", metavar="FILE",
+                       help="TOML file of mailboxes (default: the built-in demo mailboxes)")
+    serve.add_argument("--store", metavar="PATH|:memory:", default=None,
+                       help=f"SQLite store file, or :memory: (default {default_store_path()})")
+    serve.add_argument("--server-build", type=_build, default=DEFAULT_BUILD, metavar="X",
+                       help=f"emulated Exchange build, e.g. 15.00.0800.007 (default {DEFAULT_BUILD})")
+    serve.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        directory = Directory.load(args.directory) if args.directory else Directory.demo()
+    except DirectoryError as exc:
+        print(f"ews-propose: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    store = args.store or default_store_path()
+    config = ServerConfig(host=args.host, port=args.port, store=store, build=args.server_build,
+                          threads=args.threads)
+    try:
+        server = EmulatorServer(config, directory)
+    except OSError as exc:
+        print(f"ews-propose: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"ews-propose listening on {server.endpoint}", flush=True)
+    print(f"  WSDL:   {server.wsdl_url}")
+    print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
+    print(f"  store:  {store}")
+    print("  mailboxes (HTTP Basic):")
+    for mailbox in directory:
+        # Only the built-in demo passwords are printed; a directory file's stay secret.
+        secret = mailbox.password if not args.directory else "(from directory file)"
+        print(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

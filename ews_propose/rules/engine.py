@@ -1,0 +1,739 @@
+"""The meeting rules: what happens in every mailbox when someone invites, answers,
+proposes a new time, moves or cancels a meeting.
+
+Plain Python over the store interface. Every public method runs as one store
+transaction, so a workflow step (an attendee's reply: their calendar item, the moved
+request, the sent copy, the organizer's response and attendee entry) lands whole or
+not at all. Surfaces (EWS SOAP, later Graph) call these methods and map
+:class:`RuleError` reasons to their own error forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..directory import Directory
+from ..store.base import Store, Transaction
+from . import clock, ids
+from . import errors as E
+from .errors import RuleError
+from .model import (
+    ACCEPT,
+    ACT_ACCEPT,
+    ACT_CANCEL,
+    ACT_DECLINE,
+    ACT_FORWARD,
+    ACT_PROPOSE,
+    ACT_REMOVE,
+    ACT_REPLY,
+    ACT_REPLY_ALL,
+    ACT_TENTATIVE,
+    BUSY,
+    CALENDAR,
+    CALENDAR_ITEM,
+    DECLINE,
+    DELETED,
+    DRAFTS,
+    FREE,
+    FULL_UPDATE,
+    INBOX,
+    INFORMATIONAL_UPDATE,
+    MEETING_CANCELLATION,
+    MEETING_REQUEST,
+    MEETING_RESPONSE,
+    MESSAGE,
+    NEW_REQUEST,
+    NO_RESPONSE,
+    ORGANIZER,
+    RESOURCE,
+    SENT,
+    TENTATIVE,
+    UNKNOWN,
+    Attendee,
+    Item,
+    Person,
+)
+
+REPLY_SUBJECT_PREFIX = {ACCEPT: "Accepted: ", TENTATIVE: "Tentative: ", DECLINE: "Declined: "}
+PROPOSAL_SUBJECT_PREFIX = "New Time Proposed: "
+CANCELLED_SUBJECT_PREFIX = "Canceled: "
+REPLY_ITEM_CLASS = {
+    ACCEPT: "IPM.Schedule.Meeting.Resp.Pos",
+    TENTATIVE: "IPM.Schedule.Meeting.Resp.Tent",
+    DECLINE: "IPM.Schedule.Meeting.Resp.Neg",
+}
+REQUEST_ITEM_CLASS = "IPM.Schedule.Meeting.Request"
+CANCELLED_ITEM_CLASS = "IPM.Schedule.Meeting.Canceled"
+APPOINTMENT_ITEM_CLASS = "IPM.Appointment"
+MESSAGE_ITEM_CLASS = "IPM.Note"
+_FREE_BUSY_FOR_REPLY = {ACCEPT: BUSY, TENTATIVE: TENTATIVE, DECLINE: FREE}
+
+# Send modes, in plain words (EWS: SendToNone / SendOnlyToAll / SendToAllAndSaveCopy ...)
+SEND_NONE = "none"
+SEND = "send"
+SEND_AND_SAVE = "send_and_save"
+# Message dispositions (EWS: SaveOnly / SendOnly / SendAndSaveCopy)
+SAVE_ONLY = "save_only"
+SEND_ONLY = "send_only"
+SEND_AND_SAVE_COPY = "send_and_save_copy"
+# Conflict resolution on update
+NEVER_OVERWRITE = "never_overwrite"
+AUTO_RESOLVE = "auto_resolve"
+ALWAYS_OVERWRITE = "always_overwrite"
+# Delete types
+HARD_DELETE = "hard"
+SOFT_DELETE = "soft"
+MOVE_TO_DELETED = "move_to_deleted"
+
+UPDATABLE_FIELDS = frozenset(
+    {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
+     "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
+     "reminder_is_set"}
+)
+_TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
+_ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
+
+
+@dataclass
+class Reply:
+    """An attendee's answer, with or without a proposed new time."""
+
+    kind: str  # accept | tentative | decline
+    body: str = ""
+    body_type: str = "Text"
+    proposed_start: datetime | None = None
+    proposed_end: datetime | None = None
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.proposed_start is not None or self.proposed_end is not None
+
+
+@dataclass
+class ReplyResult:
+    calendar_item: Item | None
+    request: Item | None
+    draft: Item | None = None
+
+
+@dataclass
+class NewItem:
+    """What a client asks to create, before the rules give it ids and place it."""
+
+    kind: str  # calendar_item | message
+    subject: str = ""
+    body: str = ""
+    body_type: str = "Text"
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str = ""
+    is_all_day: bool = False
+    free_busy: str = BUSY
+    allow_new_time_proposal: bool = True
+    attendees: list[Attendee] = field(default_factory=list)
+    to: list[Person] = field(default_factory=list)
+    cc: list[Person] = field(default_factory=list)
+    bcc: list[Person] = field(default_factory=list)
+    importance: str = "Normal"
+    sensitivity: str = "Normal"
+    categories: list[str] = field(default_factory=list)
+    uid: str | None = None
+    is_read: bool | None = None
+    reminder_minutes: int = 15
+    reminder_is_set: bool = True
+
+
+@dataclass
+class View:
+    offset: int = 0
+    limit: int | None = None
+
+
+class MeetingRules:
+    def __init__(self, store: Store, directory: Directory, now: Callable[[], datetime] = clock.now):
+        self.store = store
+        self.directory = directory
+        self.now = now
+
+    # --- reading -------------------------------------------------------------------
+
+    def get_item(self, actor: str, item_id: str) -> Item:
+        with self.store.transaction(write=False) as tx:
+            return self._owned(tx, actor, item_id)
+
+    def get_items(self, actor: str, item_ids: Iterable[str]) -> list[Item | RuleError]:
+        """Each id's item, or the error for that id alone."""
+        out: list[Item | RuleError] = []
+        with self.store.transaction(write=False) as tx:
+            for item_id in item_ids:
+                try:
+                    out.append(self._owned(tx, actor, item_id))
+                except RuleError as exc:
+                    out.append(exc)
+        return out
+
+    def list_folder(self, actor: str, folder: str, view: View) -> tuple[list[Item], int]:
+        with self.store.transaction(write=False) as tx:
+            return tx.list_folder(actor, folder, view.offset, view.limit)
+
+    def calendar_view(
+        self, actor: str, folder: str, start: datetime, end: datetime
+    ) -> list[Item]:
+        with self.store.transaction(write=False) as tx:
+            return tx.calendar_view(actor, folder, start, end)
+
+    def actions(self, reader: str, item: Item, proposals_supported: bool) -> list[str]:
+        """What ``reader`` may do with ``item`` (EWS ResponseObjects), in wire order.
+
+        ``proposals_supported`` is the server/schema side of the gate; the meeting side
+        (allowed by the organizer, reader is not the organizer, not a series) is here.
+        """
+        if item.kind == MEETING_CANCELLATION or (item.kind == CALENDAR_ITEM and item.is_cancelled):
+            return [ACT_REMOVE]
+        if item.kind == CALENDAR_ITEM and not item.is_meeting:
+            return [ACT_FORWARD]
+        if item.kind == MEETING_REQUEST or (item.kind == CALENDAR_ITEM and item.is_meeting):
+            if item.is_organized_by(reader):
+                if item.kind == CALENDAR_ITEM:
+                    return [ACT_CANCEL, ACT_FORWARD]
+                return [ACT_REPLY, ACT_REPLY_ALL, ACT_FORWARD]
+            acts = [ACT_ACCEPT, ACT_TENTATIVE, ACT_DECLINE]
+            if proposals_supported and self.can_propose(reader, item):
+                acts.append(ACT_PROPOSE)
+            return acts + [ACT_REPLY, ACT_REPLY_ALL, ACT_FORWARD]
+        return [ACT_REPLY, ACT_REPLY_ALL, ACT_FORWARD]
+
+    @staticmethod
+    def can_propose(reader: str, item: Item) -> bool:
+        # MS-OXOCAL: never to the organizer, never when disallowed, never on a series
+        # (this emulator has no recurring series yet, so every meeting is single).
+        return (
+            item.is_meeting or item.kind == MEETING_REQUEST
+        ) and item.allow_new_time_proposal and not item.is_organized_by(reader)
+
+    # --- creating ------------------------------------------------------------------
+
+    def create_calendar_item(
+        self, actor: str, new: NewItem, folder: str = CALENDAR, send: str = SEND_NONE
+    ) -> Item:
+        """The organizer's item; with attendees and a send mode, invitations go out."""
+        self._check_times(new.start, new.end)
+        now = self.now()
+        owner = self._person(actor)
+        attendees = [
+            Attendee(a.smtp, a.name or self._name(a.smtp), a.role, UNKNOWN)
+            for a in new.attendees
+            if a.smtp.lower() != actor.lower()
+        ]
+        item = Item(
+            id=ids.new_item_id(),
+            mailbox=actor,
+            folder=folder,
+            kind=CALENDAR_ITEM,
+            change_key=ids.new_change_key(),
+            item_class=APPOINTMENT_ITEM_CLASS,
+            subject=new.subject,
+            body=new.body,
+            body_type=new.body_type,
+            created=now,
+            received=now,
+            sender=owner,
+            is_read=True,
+            importance=new.importance,
+            sensitivity=new.sensitivity,
+            categories=list(new.categories),
+            uid=new.uid or ids.new_uid(),
+            start=new.start,
+            end=new.end,
+            location=new.location,
+            is_all_day=new.is_all_day,
+            free_busy=new.free_busy,
+            organizer=owner,
+            attendees=attendees,
+            allow_new_time_proposal=new.allow_new_time_proposal,
+            is_meeting=bool(attendees),
+            my_response=ORGANIZER,
+            reminder_minutes=new.reminder_minutes,
+            reminder_is_set=new.reminder_is_set,
+        )
+        with self.store.transaction() as tx:
+            if attendees and send != SEND_NONE:
+                item.meeting_request_was_sent = True
+                tx.put(item)
+                self._send_request(tx, item, NEW_REQUEST, save_copy=send == SEND_AND_SAVE)
+                item = tx.get(item.id) or item
+            else:
+                tx.put(item)
+        return item
+
+    def send_message(
+        self, actor: str, new: NewItem, disposition: str = SEND_AND_SAVE_COPY, folder: str | None = None
+    ) -> Item | None:
+        """A plain e-mail: saved as a draft, or delivered to local recipients.
+
+        Returns the saved item (draft or sent copy), or None for SendOnly.
+        """
+        now = self.now()
+        base = Item(
+            id="",
+            mailbox=actor,
+            folder=DRAFTS,
+            kind=MESSAGE,
+            item_class=MESSAGE_ITEM_CLASS,
+            subject=new.subject,
+            body=new.body,
+            body_type=new.body_type,
+            created=now,
+            received=now,
+            sender=self._person(actor),
+            to=list(new.to),
+            cc=list(new.cc),
+            bcc=list(new.bcc),
+            importance=new.importance,
+            sensitivity=new.sensitivity,
+            categories=list(new.categories),
+        )
+        with self.store.transaction() as tx:
+            if disposition == SAVE_ONLY:
+                draft = self._place(base, actor, folder or DRAFTS, is_draft=True, is_read=True)
+                tx.put(draft)
+                return draft
+            for person in [*new.to, *new.cc, *new.bcc]:
+                if self.directory.get(person.smtp) is not None:
+                    tx.put(self._place(base, person.smtp, INBOX, bcc=[]))
+            if disposition == SEND_AND_SAVE_COPY:
+                copy = self._place(base, actor, folder or SENT, is_read=True)
+                tx.put(copy)
+                return copy
+        return None
+
+    # --- answering -----------------------------------------------------------------
+
+    def respond(
+        self, actor: str, reference_id: str | None, reply: Reply, disposition: str = SEND_AND_SAVE_COPY
+    ) -> ReplyResult:
+        """An attendee accepts, tentatively accepts or declines, maybe proposing a new time."""
+        if not reference_id:
+            raise RuleError(E.MISSING_REFERENCE, "A reply needs the id of the meeting it answers.")
+        with self.store.transaction() as tx:
+            return self._respond(tx, actor, reference_id, reply, disposition)
+
+    def _respond(
+        self, tx: Transaction, actor: str, reference_id: str, reply: Reply, disposition: str
+    ) -> ReplyResult:
+        ref = self._owned(tx, actor, reference_id)
+        if ref.kind not in (CALENDAR_ITEM, MEETING_REQUEST) or (
+            ref.kind == CALENDAR_ITEM and not ref.is_meeting
+        ):
+            raise RuleError(
+                E.NOT_A_MEETING,
+                "The referenced item is not a meeting request or meeting.",
+                response=reply.kind,
+            )
+        if ref.is_organized_by(actor):
+            raise RuleError(
+                E.ORGANIZER_CANNOT_RESPOND,
+                "The organizer cannot reply to their own meeting.",
+                response=reply.kind,
+            )
+        copies = tx.by_uid(actor, ref.uid or "")
+        calendar_item = _first(copies, lambda i: i.kind == CALENDAR_ITEM)
+        if ref.is_cancelled or (calendar_item is not None and calendar_item.is_cancelled):
+            raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled.", response=reply.kind)
+        if ref.kind == MEETING_REQUEST and (
+            ref.is_out_of_date or (calendar_item is not None and ref.sequence < calendar_item.sequence)
+        ):
+            raise RuleError(
+                E.REQUEST_OUT_OF_DATE,
+                "This meeting request is out of date; answer the newest request for the meeting.",
+                response=reply.kind,
+            )
+        if reply.is_proposal:
+            self._check_proposal(ref, reply)
+        now = self.now()
+        meeting = calendar_item or ref
+        if disposition == SAVE_ONLY:
+            draft = self._reply_message(actor, meeting, reply, now, DRAFTS, is_draft=True)
+            tx.put(draft)
+            return ReplyResult(None, None, draft)
+
+        # The attendee's calendar: their answer, and the time shown as busy/tentative/free.
+        if calendar_item is None:
+            calendar_item = ref.copy(
+                id=ids.new_item_id(), kind=CALENDAR_ITEM, folder=CALENDAR, item_class=APPOINTMENT_ITEM_CLASS,
+                is_read=True, request_type=None, associated_item_id=None,
+            )
+        calendar_item.my_response = reply.kind
+        calendar_item.free_busy = _FREE_BUSY_FOR_REPLY[reply.kind]
+        calendar_item.folder = DELETED if reply.kind == DECLINE else CALENDAR
+        calendar_item.change_key = ids.new_change_key()
+        tx.put(calendar_item)
+
+        # The request (the one referenced, or the newest one in the inbox) goes to Deleted Items.
+        request = ref if ref.kind == MEETING_REQUEST else _last(
+            copies, lambda i: i.kind == MEETING_REQUEST and i.folder == INBOX and not i.is_out_of_date
+        )
+        if request is not None:
+            request.folder = DELETED
+            request.has_been_processed = True
+            request.is_read = True
+            request.change_key = ids.new_change_key()
+            tx.put(request)
+
+        message = self._reply_message(actor, meeting, reply, now, SENT)
+        if disposition == SEND_AND_SAVE_COPY:
+            tx.put(message)
+        self._deliver_reply(tx, actor, meeting, reply, message, now)
+        return ReplyResult(calendar_item, request)
+
+    def _check_proposal(self, meeting: Item, reply: Reply) -> None:
+        if reply.proposed_start is None or reply.proposed_end is None:
+            raise RuleError(
+                E.PROPOSAL_INCOMPLETE,
+                "A proposed new time needs both ProposedStart and ProposedEnd.",
+                response=reply.kind,
+            )
+        if reply.proposed_end <= reply.proposed_start:
+            raise RuleError(
+                E.END_BEFORE_START,
+                "The proposed end time must be after the proposed start time.",
+                response=reply.kind,
+            )
+        if not meeting.allow_new_time_proposal:
+            raise RuleError(
+                E.PROPOSALS_NOT_ALLOWED,
+                "The organizer does not allow new time proposals for this meeting "
+                "(AllowNewTimeProposal is false).",
+                response=reply.kind,
+            )
+
+    def _reply_message(
+        self, actor: str, meeting: Item, reply: Reply, now: datetime, folder: str, is_draft: bool = False
+    ) -> Item:
+        prefix = PROPOSAL_SUBJECT_PREFIX if reply.is_proposal else REPLY_SUBJECT_PREFIX[reply.kind]
+        return Item(
+            id=ids.new_item_id(),
+            mailbox=actor,
+            folder=folder,
+            kind=MEETING_RESPONSE,
+            change_key=ids.new_change_key(),
+            item_class=REPLY_ITEM_CLASS[reply.kind],
+            subject=prefix + meeting.subject,
+            body=reply.body,
+            body_type=reply.body_type,
+            created=now,
+            received=now,
+            sender=self._person(actor),
+            to=[meeting.organizer] if meeting.organizer else [],
+            is_read=True,
+            is_draft=is_draft,
+            uid=meeting.uid,
+            start=meeting.start,
+            end=meeting.end,
+            location=meeting.location,
+            organizer=meeting.organizer,
+            is_meeting=True,
+            sequence=meeting.sequence,
+            response=reply.kind,
+            proposed_start=reply.proposed_start,
+            proposed_end=reply.proposed_end,
+        )
+
+    def _deliver_reply(
+        self, tx: Transaction, actor: str, meeting: Item, reply: Reply, message: Item, now: datetime
+    ) -> None:
+        organizer = meeting.organizer
+        if organizer is None or self.directory.get(organizer.smtp) is None:
+            return  # an organizer outside this server: nothing to update here
+        organizers_item = self._organizers_item(tx, organizer.smtp, meeting.uid)
+        if organizers_item is not None:
+            entry = organizers_item.attendee(actor)
+            if entry is None:
+                entry = Attendee(actor, self._name(actor), _role_for(self.directory, actor))
+                organizers_item.attendees.append(entry)
+            entry.response = reply.kind
+            entry.last_response_time = now
+            entry.proposed_start = reply.proposed_start
+            entry.proposed_end = reply.proposed_end
+            organizers_item.change_key = ids.new_change_key()
+            tx.put(organizers_item)
+        delivered = message.copy(
+            id=ids.new_item_id(),
+            mailbox=organizer.smtp,
+            folder=INBOX,
+            change_key=ids.new_change_key(),
+            is_read=False,
+            associated_item_id=organizers_item.id if organizers_item else None,
+        )
+        if organizers_item is not None:
+            delivered.start, delivered.end = organizers_item.start, organizers_item.end
+        tx.put(delivered)
+
+    # --- organizer changes ---------------------------------------------------------
+
+    def update_item(
+        self,
+        actor: str,
+        item_id: str,
+        change_key: str | None,
+        changes: dict[str, object],
+        conflict: str = AUTO_RESOLVE,
+        send: str = SEND_NONE,
+    ) -> Item:
+        unknown = set(changes) - UPDATABLE_FIELDS
+        if unknown:
+            raise RuleError(E.INVALID_FIELD_VALUE, f"Cannot update {', '.join(sorted(unknown))}.")
+        with self.store.transaction() as tx:
+            item = self._owned(tx, actor, item_id)
+            # Project decision: a stale ChangeKey is a conflict unless the client said
+            # AlwaysOverwrite (Exchange may merge some AutoResolve cases; we never do).
+            if change_key and change_key != item.change_key and conflict != ALWAYS_OVERWRITE:
+                raise RuleError(
+                    E.STALE_CHANGE_KEY,
+                    "The item was changed since the ChangeKey the client sent; read it again.",
+                )
+            if not set(changes) <= {"is_read", "categories"} and item.kind != CALENDAR_ITEM and (
+                set(changes) & (_TIME_FIELDS | {"location", "allow_new_time_proposal", "free_busy"})
+            ):
+                raise RuleError(E.INVALID_FIELD_VALUE, "Only calendar items have times and locations.")
+            is_organizer_meeting = item.kind == CALENDAR_ITEM and item.is_meeting and item.is_organized_by(actor)
+            if item.kind == CALENDAR_ITEM and item.is_meeting and not item.is_organized_by(actor):
+                if set(changes) & _ORGANIZER_ONLY_FIELDS:
+                    raise RuleError(E.NOT_ORGANIZER, "Only the organizer can change AllowNewTimeProposal.")
+            old_start, old_end, old_all_day = item.start, item.end, item.is_all_day
+            for name, value in changes.items():
+                setattr(item, name, value)
+            self._check_times(item.start, item.end)
+            time_changed = (item.start, item.end, item.is_all_day) != (old_start, old_end, old_all_day)
+            item.change_key = ids.new_change_key()
+            if is_organizer_meeting and send != SEND_NONE:
+                item.sequence += 1
+                if time_changed:
+                    for a in item.attendees:
+                        a.response = NO_RESPONSE
+                        a.last_response_time = None
+                        a.proposed_start = a.proposed_end = None
+                tx.put(item)
+                kind = FULL_UPDATE if time_changed else INFORMATIONAL_UPDATE
+                self._send_request(tx, item, kind, save_copy=send == SEND_AND_SAVE)
+                item = tx.get(item.id) or item
+            else:
+                tx.put(item)
+            return item
+
+    def delete_item(
+        self, actor: str, item_id: str, how: str = HARD_DELETE, send_cancellations: str = SEND_NONE
+    ) -> None:
+        with self.store.transaction() as tx:
+            item = self._owned(tx, actor, item_id)
+            if (
+                item.kind == CALENDAR_ITEM
+                and item.is_meeting
+                and item.is_organized_by(actor)
+                and send_cancellations != SEND_NONE
+                and not item.is_cancelled
+            ):
+                self._send_cancellation(tx, item, save_copy=send_cancellations == SEND_AND_SAVE)
+            if how == MOVE_TO_DELETED and item.folder != DELETED:
+                item.folder = DELETED
+                item.change_key = ids.new_change_key()
+                tx.put(item)
+            else:
+                tx.delete(item.id)
+
+    # --- delivery ------------------------------------------------------------------
+
+    def _send_request(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool) -> None:
+        """Deliver the meeting (new or updated) to every attendee hosted here."""
+        now = self.now()
+        rooms: list[str] = []
+        for attendee in meeting.attendees:
+            mailbox = self.directory.get(attendee.smtp)
+            if mailbox is None:
+                continue  # outside this server
+            self._deliver_request(tx, mailbox.smtp, meeting, request_type, now)
+            if mailbox.is_room:
+                rooms.append(mailbox.smtp)
+        if save_copy:
+            tx.put(self._request_copy(meeting, meeting.mailbox, SENT, request_type, now, None, is_read=True))
+        for room in rooms:
+            self._room_answers(tx, room, meeting)
+
+    def _request_copy(
+        self, meeting: Item, mailbox: str, folder: str, request_type: str, now: datetime,
+        associated: str | None, is_read: bool = False,
+    ) -> Item:
+        return meeting.copy(
+            id=ids.new_item_id(),
+            mailbox=mailbox,
+            folder=folder,
+            kind=MEETING_REQUEST,
+            change_key=ids.new_change_key(),
+            item_class=REQUEST_ITEM_CLASS,
+            received=now,
+            created=now,
+            sender=meeting.organizer,
+            to=[Person(a.smtp, a.name) for a in meeting.attendees if a.role == "required"],
+            cc=[Person(a.smtp, a.name) for a in meeting.attendees if a.role == "optional"],
+            is_read=is_read,
+            my_response=None,
+            request_type=request_type,
+            associated_item_id=associated,
+            free_busy=meeting.free_busy,
+        )
+
+    def _deliver_request(
+        self, tx: Transaction, smtp: str, meeting: Item, request_type: str, now: datetime
+    ) -> None:
+        copies = tx.by_uid(smtp, meeting.uid or "")
+        for old in copies:
+            if old.kind == MEETING_REQUEST and old.folder == INBOX and not old.is_out_of_date:
+                old.is_out_of_date = True
+                old.change_key = ids.new_change_key()
+                tx.put(old)
+        calendar_item = _first(copies, lambda i: i.kind == CALENDAR_ITEM)
+        fields = dict(
+            subject=meeting.subject,
+            body=meeting.body,
+            body_type=meeting.body_type,
+            start=meeting.start,
+            end=meeting.end,
+            location=meeting.location,
+            is_all_day=meeting.is_all_day,
+            organizer=meeting.organizer,
+            attendees=[Attendee(a.smtp, a.name, a.role, UNKNOWN) for a in meeting.attendees],
+            allow_new_time_proposal=meeting.allow_new_time_proposal,
+            sequence=meeting.sequence,
+            is_meeting=True,
+            is_cancelled=False,
+        )
+        if calendar_item is None:
+            calendar_item = Item(
+                id=ids.new_item_id(),
+                mailbox=smtp,
+                folder=CALENDAR,
+                kind=CALENDAR_ITEM,
+                item_class=APPOINTMENT_ITEM_CLASS,
+                created=now,
+                received=now,
+                sender=meeting.organizer,
+                uid=meeting.uid,
+                my_response=NO_RESPONSE,
+                free_busy=TENTATIVE,
+                **fields,
+            )
+        else:
+            for name, value in fields.items():
+                setattr(calendar_item, name, value)
+            if request_type == FULL_UPDATE or calendar_item.folder == DELETED:
+                calendar_item.my_response = NO_RESPONSE
+                calendar_item.free_busy = TENTATIVE
+                calendar_item.folder = CALENDAR
+        calendar_item.change_key = ids.new_change_key()
+        tx.put(calendar_item)
+        tx.put(self._request_copy(meeting, smtp, INBOX, request_type, now, calendar_item.id))
+
+    def _room_answers(self, tx: Transaction, room: str, meeting: Item) -> None:
+        """Rooms book themselves: accept when free, decline when another booking overlaps."""
+        request = _last(
+            tx.by_uid(room, meeting.uid or ""),
+            lambda i: i.kind == MEETING_REQUEST and i.folder == INBOX and not i.is_out_of_date,
+        )
+        if request is None or meeting.start is None or meeting.end is None:
+            return
+        busy = any(
+            other.uid != meeting.uid and other.free_busy not in (FREE,) and not other.is_cancelled
+            for other in tx.calendar_view(room, CALENDAR, meeting.start, meeting.end)
+        )
+        self._respond(tx, room, request.id, Reply(DECLINE if busy else ACCEPT), SEND_AND_SAVE_COPY)
+
+    def _send_cancellation(self, tx: Transaction, meeting: Item, save_copy: bool) -> None:
+        now = self.now()
+        meeting.is_cancelled = True
+        meeting.sequence += 1
+        for attendee in meeting.attendees:
+            mailbox = self.directory.get(attendee.smtp)
+            if mailbox is None:
+                continue
+            copies = tx.by_uid(mailbox.smtp, meeting.uid or "")
+            calendar_item = _first(copies, lambda i: i.kind == CALENDAR_ITEM)
+            if calendar_item is not None:
+                calendar_item.is_cancelled = True
+                calendar_item.sequence = meeting.sequence
+                calendar_item.free_busy = FREE
+                calendar_item.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
+                calendar_item.change_key = ids.new_change_key()
+                tx.put(calendar_item)
+            notice = self._request_copy(
+                meeting, mailbox.smtp, INBOX, request_type="", now=now,
+                associated=calendar_item.id if calendar_item else None,
+            )
+            notice.kind = MEETING_CANCELLATION
+            notice.item_class = CANCELLED_ITEM_CLASS
+            notice.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
+            notice.request_type = None
+            notice.is_cancelled = True
+            tx.put(notice)
+        if save_copy:
+            notice = self._request_copy(meeting, meeting.mailbox, SENT, "", now, None, is_read=True)
+            notice.kind = MEETING_CANCELLATION
+            notice.item_class = CANCELLED_ITEM_CLASS
+            notice.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
+            notice.request_type = None
+            tx.put(notice)
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _owned(self, tx: Transaction, actor: str, item_id: str) -> Item:
+        if not ids.is_item_id(item_id):
+            raise RuleError(E.ID_MALFORMED, "Id is malformed.")
+        item = tx.get(item_id)
+        # Another mailbox's item gets the same answer as a missing one.
+        if item is None or item.mailbox.lower() != actor.lower():
+            raise RuleError(E.ITEM_NOT_FOUND, "The specified object was not found in the store.")
+        return item
+
+    def _organizers_item(self, tx: Transaction, organizer: str, uid: str | None) -> Item | None:
+        return _first(
+            tx.by_uid(organizer, uid or ""),
+            lambda i: i.kind == CALENDAR_ITEM and i.is_organized_by(organizer) and i.folder != DELETED,
+        )
+
+    def _place(self, base: Item, mailbox: str, folder: str, **changes: object) -> Item:
+        return base.copy(id=ids.new_item_id(), mailbox=mailbox, folder=folder,
+                         change_key=ids.new_change_key(), **changes)
+
+    def _person(self, smtp: str) -> Person:
+        mailbox = self.directory.get(smtp)
+        return Person(mailbox.smtp, mailbox.name) if mailbox else Person(smtp, smtp)
+
+    def _name(self, smtp: str) -> str:
+        mailbox = self.directory.get(smtp)
+        return mailbox.name if mailbox else smtp
+
+    @staticmethod
+    def _check_times(start: datetime | None, end: datetime | None) -> None:
+        if start is not None and end is not None and end < start:
+            raise RuleError(E.END_BEFORE_START, "The end time must not be before the start time.")
+
+
+def _role_for(directory: Directory, smtp: str) -> str:
+    mailbox = directory.get(smtp)
+    return RESOURCE if mailbox is not None and mailbox.is_room else "required"
+
+
+def _first(items: Iterable[Item], pred: Callable[[Item], bool]) -> Item | None:
+    for item in items:
+        if pred(item):
+            return item
+    return None
+
+
+def _last(items: Iterable[Item], pred: Callable[[Item], bool]) -> Item | None:
+    found = None
+    for item in items:
+        if pred(item):
+            found = item
+    return found

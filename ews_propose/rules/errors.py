@@ -1,0 +1,32 @@
+"""Why a meeting rule refused an action, in plain words.
+
+Each surface maps a reason to its own error form (EWS ResponseCode, Graph error code).
+"""
+
+from __future__ import annotations
+
+
+class RuleError(Exception):
+    """An action the rules refuse. ``reason`` is one of the constants below."""
+
+    def __init__(self, reason: str, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.details = details
+
+
+ITEM_NOT_FOUND = "item_not_found"
+ID_MALFORMED = "id_malformed"
+FOLDER_NOT_FOUND = "folder_not_found"
+MISSING_REFERENCE = "missing_reference"
+ORGANIZER_CANNOT_RESPOND = "organizer_cannot_respond"
+MEETING_CANCELLED = "meeting_cancelled"
+REQUEST_OUT_OF_DATE = "request_out_of_date"
+NOT_A_MEETING = "not_a_meeting"
+PROPOSALS_NOT_ALLOWED = "proposals_not_allowed"
+PROPOSAL_INCOMPLETE = "proposal_incomplete"
+END_BEFORE_START = "end_before_start"
+STALE_CHANGE_KEY = "stale_change_key"
+NOT_ORGANIZER = "not_organizer"
+INVALID_FIELD_VALUE = "invalid_field_value"

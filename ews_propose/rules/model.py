@@ -1,0 +1,204 @@
+"""Mailbox items as the meeting rules see them.
+
+One ``Item`` record covers every kind (calendar item, message, meeting request,
+response, cancellation): the kinds share most fields, and a meeting is tracked across
+mailboxes by its ``uid``. Field names are plain words; the wire layer maps them to
+EWS names (``associated_item_id`` -> AssociatedCalendarItemId, ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# Item kinds
+CALENDAR_ITEM = "calendar_item"
+MESSAGE = "message"
+MEETING_REQUEST = "meeting_request"
+MEETING_RESPONSE = "meeting_response"
+MEETING_CANCELLATION = "meeting_cancellation"
+KINDS = (CALENDAR_ITEM, MESSAGE, MEETING_REQUEST, MEETING_RESPONSE, MEETING_CANCELLATION)
+MEETING_MESSAGES = (MEETING_REQUEST, MEETING_RESPONSE, MEETING_CANCELLATION)
+
+# Folders every mailbox has
+INBOX = "inbox"
+CALENDAR = "calendar"
+SENT = "sentitems"
+DELETED = "deleteditems"
+DRAFTS = "drafts"
+ROOT = "root"
+TOP = "msgfolderroot"
+FOLDERS = (ROOT, TOP, INBOX, CALENDAR, SENT, DELETED, DRAFTS)
+ITEM_FOLDERS = (INBOX, CALENDAR, SENT, DELETED, DRAFTS)
+
+# Responses, in plain words
+ACCEPT = "accept"
+TENTATIVE = "tentative"
+DECLINE = "decline"
+UNKNOWN = "unknown"
+ORGANIZER = "organizer"
+NO_RESPONSE = "no_response"
+REPLY_KINDS = (ACCEPT, TENTATIVE, DECLINE)
+
+# Attendee roles
+REQUIRED = "required"
+OPTIONAL = "optional"
+RESOURCE = "resource"
+
+# Meeting request kinds
+NEW_REQUEST = "new"
+FULL_UPDATE = "full_update"
+INFORMATIONAL_UPDATE = "informational_update"
+
+# Free/busy
+FREE = "free"
+BUSY = "busy"
+OOF = "oof"
+
+# What a reader may do with an item (ResponseObjects on the wire)
+ACT_ACCEPT = "accept"
+ACT_TENTATIVE = "tentative"
+ACT_DECLINE = "decline"
+ACT_PROPOSE = "propose_new_time"
+ACT_REPLY = "reply"
+ACT_REPLY_ALL = "reply_all"
+ACT_FORWARD = "forward"
+ACT_CANCEL = "cancel"
+ACT_REMOVE = "remove"
+
+
+@dataclass
+class Person:
+    smtp: str
+    name: str = ""
+
+
+@dataclass
+class Attendee:
+    smtp: str
+    name: str = ""
+    role: str = REQUIRED
+    response: str = UNKNOWN
+    last_response_time: datetime | None = None
+    proposed_start: datetime | None = None
+    proposed_end: datetime | None = None
+
+
+@dataclass
+class Item:
+    id: str
+    mailbox: str
+    folder: str
+    kind: str
+    change_key: str = ""
+    item_class: str = "IPM.Note"
+    subject: str = ""
+    body: str = ""
+    body_type: str = "Text"
+    created: datetime | None = None
+    received: datetime | None = None
+    sender: Person | None = None
+    to: list[Person] = field(default_factory=list)
+    cc: list[Person] = field(default_factory=list)
+    bcc: list[Person] = field(default_factory=list)
+    is_read: bool = False
+    is_draft: bool = False
+    importance: str = "Normal"
+    sensitivity: str = "Normal"
+    categories: list[str] = field(default_factory=list)
+    # calendar fields (calendar items and meeting messages)
+    uid: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    location: str = ""
+    is_all_day: bool = False
+    free_busy: str = BUSY
+    organizer: Person | None = None
+    attendees: list[Attendee] = field(default_factory=list)
+    allow_new_time_proposal: bool = True
+    is_meeting: bool = False
+    is_cancelled: bool = False
+    my_response: str | None = None
+    sequence: int = 0
+    meeting_request_was_sent: bool = False
+    is_response_requested: bool = True
+    reminder_minutes: int = 15
+    reminder_is_set: bool = True
+    # meeting message fields
+    associated_item_id: str | None = None
+    response: str | None = None
+    request_type: str | None = None
+    proposed_start: datetime | None = None
+    proposed_end: datetime | None = None
+    is_out_of_date: bool = False
+    has_been_processed: bool = False
+
+    def attendee(self, smtp: str) -> Attendee | None:
+        smtp = smtp.lower()
+        for a in self.attendees:
+            if a.smtp.lower() == smtp:
+                return a
+        return None
+
+    def is_organized_by(self, smtp: str) -> bool:
+        return self.organizer is not None and self.organizer.smtp.lower() == smtp.lower()
+
+    def copy(self, **changes: Any) -> Item:
+        clone = from_record(to_record(self))
+        return dataclasses.replace(clone, **changes)
+
+
+# --- records: JSON-ready dicts for the store -------------------------------------------
+
+_DATETIME_FIELDS = {
+    "created",
+    "received",
+    "start",
+    "end",
+    "proposed_start",
+    "proposed_end",
+    "last_response_time",
+}
+
+
+def format_utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _encode(value: Any, key: str = "") -> Any:
+    if isinstance(value, datetime):
+        return format_utc(value)
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if dataclasses.is_dataclass(value):
+        return {f.name: _encode(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
+    return value
+
+
+def to_record(item: Item) -> dict[str, Any]:
+    return _encode(item)
+
+
+def _dates(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (parse_utc(v) if k in _DATETIME_FIELDS and isinstance(v, str) else v)
+        for k, v in data.items()
+    }
+
+
+def from_record(data: dict[str, Any]) -> Item:
+    data = _dates(data)
+    for key in ("sender", "organizer"):
+        if data.get(key) is not None:
+            data[key] = Person(**data[key])
+    for key in ("to", "cc", "bcc"):
+        data[key] = [Person(**p) for p in data.get(key) or []]
+    data["attendees"] = [Attendee(**_dates(a)) for a in data.get("attendees") or []]
+    known = {f.name for f in dataclasses.fields(Item)}
+    return Item(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,94 @@
+"""Running the emulator: a waitress HTTP server around the EWS application."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+from .directory import Directory
+from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
+from .store import open_store
+from .store.base import Store
+from .versions import DEFAULT_BUILD, Build
+
+ENDPOINT_PATH = "/EWS/Exchange.asmx"
+WSDL_PATH = "/EWS/Services.wsdl"
+
+# spyne logs every fault with a traceback; our own layer logs what is a real defect.
+logging.getLogger("spyne").setLevel(logging.CRITICAL)
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    store: str = ":memory:"
+    build: Build = DEFAULT_BUILD
+    threads: int = 4
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+
+
+class EmulatorServer:
+    """An emulator on a real socket. ``start()`` serves from a background thread;
+    ``serve_forever()`` blocks."""
+
+    def __init__(self, config: ServerConfig, directory: Directory | None = None,
+                 store: Store | None = None, observer: Observer | None = None) -> None:
+        self.config = config
+        self.directory = directory or Directory.demo()
+        self.store = store or open_store(config.store)
+        self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
+                                  observer=observer)
+        self._server = create_server(self.app, host=config.host, port=config.port,
+                                     threads=config.threads, ident="ews-propose")
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def base_url(self) -> str:
+        host = self.config.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url + ENDPOINT_PATH
+
+    @property
+    def wsdl_url(self) -> str:
+        return self.base_url + WSDL_PATH
+
+    def start(self) -> EmulatorServer:
+        self._thread = threading.Thread(target=self._server.run, name="ews-propose", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def stop(self) -> None:
+        """Close the listening socket and every open connection, then the store."""
+        server = self._server
+        if self._thread is not None and self._thread.is_alive():
+            # Keep-alive connections keep waitress's loop running; close them all from
+            # inside the loop so it ends at once.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            self._thread.join(timeout=10)
+        else:
+            server.close()
+        server.task_dispatcher.shutdown()
+        self.store.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,174 @@
+"""The WSGI application: routes, HTTP Basic auth, request-size limit, the WSDL and
+schemas, and the spyne SOAP application behind them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import etree
+from spyne import Application
+from spyne.server.wsgi import WsgiApplication
+
+from ..directory import Directory
+from ..resources import WSDL_FILES, wsdl_dir
+from ..rules.engine import MeetingRules
+from ..store.base import Store
+from ..versions import Build
+from .context import MAILBOX_ENV_KEY, ServerState
+from .errors import EwsFault
+from .operations import all_services
+from .protocol import EwsSoap11
+from .xml import MESSAGES_NS, SOAP_NS, S
+
+log = logging.getLogger(__name__)
+
+EWS_PATH = "/ews/exchange.asmx"
+REALM = "ews-propose"
+DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Exchange:
+    """One SOAP call as it crossed the wire."""
+
+    operation: str | None
+    mailbox: str | None
+    request: bytes
+    status: int
+    response: bytes
+
+
+Observer = Callable[[Exchange], None]
+
+
+class EwsApplication:
+    """WSGI callable serving ``/EWS/Exchange.asmx`` and ``/EWS/Services.wsdl``."""
+
+    def __init__(self, store: Store, directory: Directory, build: Build,
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                 observer: Observer | None = None) -> None:
+        self.observer = observer
+        self.directory = directory
+        self.build = build
+        self.rules = MeetingRules(store, directory)
+        self.max_request_bytes = max_request_bytes
+        self.protocol = EwsSoap11(build)
+        spyne_app = Application(
+            all_services(),
+            tns=MESSAGES_NS,
+            name="ExchangeServices",
+            in_protocol=self.protocol,
+            out_protocol=EwsSoap11(build),
+        )
+        spyne_app.ews = ServerState(self.rules, directory, build)
+        self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)
+        self._static = {name.lower(): (wsdl_dir() / name).read_bytes() for name in WSDL_FILES}
+
+    def __call__(self, environ, start_response):
+        if self.observer is None:
+            return self._route(environ, start_response)
+        return self._observed(environ, start_response)
+
+    def _observed(self, environ, start_response):
+        """Record the call for the observer (tests, the pytest plugin)."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        request = environ["wsgi.input"].read(length) if 0 < length <= self.max_request_bytes else b""
+        environ["wsgi.input"] = io.BytesIO(request)
+        seen: dict[str, str] = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            seen["status"] = status
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        body = b"".join(self._route(environ, recording_start_response))
+        if (environ.get("PATH_INFO") or "").lower() == EWS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            self.observer(Exchange(_operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
+                                   int(seen.get("status", "500").split()[0]), body))
+        return [body]
+
+    def _route(self, environ, start_response):
+        path = (environ.get("PATH_INFO") or "/").lower()
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        query = (environ.get("QUERY_STRING") or "").lower()
+        if method in ("GET", "HEAD"):
+            name = path.rsplit("/", 1)[-1]
+            if path.startswith("/ews/") and name in self._static:
+                return self._wsdl(environ, start_response, name)
+            if path == EWS_PATH and query == "wsdl":
+                return self._wsdl(environ, start_response, "services.wsdl")
+        if path != EWS_PATH:
+            return _plain(start_response, "404 Not Found", b"Not found\n")
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", b"EWS takes SOAP requests by POST\n",
+                          [("Allow", "POST")])
+        mailbox = self._authenticate(environ)
+        if mailbox is None:
+            return _plain(start_response, "401 Unauthorized", b"401 Unauthorized\n",
+                          [("WWW-Authenticate", f'Basic realm="{REALM}"')])
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.max_request_bytes:
+            fault = EwsFault("ErrorRequestTooLarge", f"The request is larger than this server's limit of "
+                             f"{self.max_request_bytes} bytes.", http_status=413)
+            return self._fault(start_response, fault)
+        environ[MAILBOX_ENV_KEY] = mailbox.smtp
+        return self.soap(environ, start_response)
+
+    def _authenticate(self, environ):
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic" or not value:
+            return None
+        try:
+            user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        if "\\" in user:  # DOMAIN\user
+            user = user.split("\\", 1)[1]
+        return self.directory.authenticate(user, password)
+
+    def _wsdl(self, environ, start_response, name):
+        body = self._static[name]
+        if name == "services.wsdl":
+            host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+            scheme = environ.get("wsgi.url_scheme", "http")
+            body = body.replace(b"https://localhost/EWS/Exchange.asmx",
+                                f"{scheme}://{host}/EWS/Exchange.asmx".encode())
+        content_type = "text/xml; charset=utf-8"
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+    def _fault(self, start_response, fault: EwsFault):
+        envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
+        etree.SubElement(envelope, S + "Body").append(self.protocol.fault_element(fault))
+        body = etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+        start_response(self.protocol.fault_to_http_response_code(fault),
+                       [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def _operation_of(request: bytes) -> str | None:
+    """The operation's local name: the first element inside the SOAP Body."""
+    try:
+        root = etree.fromstring(request, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    body = root.find("{*}Body")
+    first = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
+    return etree.QName(first).localname if first is not None else None
+
+
+def _plain(start_response, status, body, extra=()):
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(body))), *extra])
+    return [body]

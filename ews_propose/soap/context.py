@@ -1,0 +1,99 @@
+"""What every operation needs: the caller, the versions in play, the rules engine,
+and builders for EWS response messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from lxml import etree
+
+from ..directory import Directory
+from ..rules.engine import MeetingRules
+from ..rules.errors import RuleError
+from ..rules.model import Item
+from ..versions import Build, gate
+from .errors import EwsFault, ItemError, response_code
+from .items import Reader
+from .protocol import DEFAULT_REQUEST_SCHEMA, EwsHeader
+from .xml import RESPONSE_NSMAP, M, SchemaViolation, sub
+
+MAILBOX_ENV_KEY = "ews_propose.mailbox"
+
+
+@dataclass
+class ServerState:
+    """Attached to the spyne Application as ``app.ews``."""
+
+    rules: MeetingRules
+    directory: Directory
+    build: Build
+
+
+class EwsRequest:
+    """One call: the authenticated mailbox, requested schema, server build and rules."""
+
+    def __init__(self, ctx) -> None:
+        state: ServerState = ctx.app.ews
+        header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else EwsHeader(DEFAULT_REQUEST_SCHEMA)
+        self.actor: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
+        self.rules = state.rules
+        self.directory = state.directory
+        self.build = state.build
+        self.schema = header.schema
+        self.time_zone = header.time_zone
+
+    def feature(self, name: str) -> bool:
+        return gate(name).open_for(self.build, self.schema)
+
+    @cached_property
+    def reader(self) -> Reader:
+        proposals = self.feature("propose_new_time")
+        return Reader(
+            self.actor, self.build, self.schema,
+            lambda item: self.rules.actions(self.actor, item, proposals),
+        )
+
+
+class Responses:
+    """``<m:XResponse><m:ResponseMessages>`` with one message per item or id."""
+
+    def __init__(self, operation: str) -> None:
+        self.message_tag = M + operation + "ResponseMessage"
+        self.root = etree.Element(M + operation + "Response", nsmap=RESPONSE_NSMAP)
+        self.messages = sub(self.root, M + "ResponseMessages")
+
+    def success(self) -> etree._Element:
+        msg = sub(self.messages, self.message_tag, ResponseClass="Success")
+        sub(msg, M + "ResponseCode", "NoError")
+        return msg
+
+    def error(self, code: str, text: str) -> etree._Element:
+        msg = sub(self.messages, self.message_tag, ResponseClass="Error")
+        sub(msg, M + "MessageText", text)
+        sub(msg, M + "ResponseCode", code)
+        sub(msg, M + "DescriptiveLinkKey", "0")
+        return msg
+
+    def failure(self, exc: Exception) -> etree._Element:
+        """The per-item error for a refused rule or an item-level problem."""
+        if isinstance(exc, RuleError):
+            return self.error(response_code(exc), exc.message)
+        if isinstance(exc, ItemError):
+            return self.error(exc.code, exc.message)
+        raise exc
+
+
+def require(parent: etree._Element, tag: str, name: str) -> etree._Element:
+    el = parent.find(tag)
+    if el is None:
+        raise SchemaViolation(f"The element '{etree.QName(parent).localname}' is missing its required "
+                              f"child '{name}'.", parent)
+    return el
+
+
+def get_items_or_errors(req: EwsRequest, ids: list[tuple[str, str | None]]) -> list[Item | Exception]:
+    return list(req.rules.get_items(req.actor, [item_id for item_id, _ in ids]))
+
+
+__all__ = ["EwsRequest", "Responses", "ServerState", "EwsFault", "require", "MAILBOX_ENV_KEY"]

@@ -1,0 +1,647 @@
+"""Items on the wire: the field table, shapes, and item (de)serialization.
+
+Each field is declared once: its FieldURI, its element name, how it is written, whether
+the Default shape has it, and the feature gate (``versions.GATES``) an answer must pass
+to include it. Each item kind lists its elements in schema order (types.xsd).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..rules import model as m
+from ..rules.engine import NewItem, Reply
+from ..rules.ids import folder_id
+from ..rules.model import Attendee, Item, Person
+from ..versions import Build, gate
+from .xml import (
+    SchemaViolation,
+    T,
+    format_bool,
+    format_datetime,
+    format_duration,
+    localname,
+    parse_bool,
+    parse_datetime,
+    parse_enum,
+    parse_int,
+    sub,
+)
+
+RESPONSE_TYPES = {
+    m.UNKNOWN: "Unknown",
+    m.ORGANIZER: "Organizer",
+    m.TENTATIVE: "Tentative",
+    m.ACCEPT: "Accept",
+    m.DECLINE: "Decline",
+    m.NO_RESPONSE: "NoResponseReceived",
+}
+FREE_BUSY = {
+    m.FREE: "Free",
+    m.TENTATIVE: "Tentative",
+    m.BUSY: "Busy",
+    m.OOF: "OOF",
+    "working_elsewhere": "WorkingElsewhere",
+    "no_data": "NoData",
+}
+FREE_BUSY_IN = {v: k for k, v in FREE_BUSY.items()}
+REQUEST_TYPES = {
+    m.NEW_REQUEST: "NewMeetingRequest",
+    m.FULL_UPDATE: "FullUpdate",
+    m.INFORMATIONAL_UPDATE: "InformationalUpdate",
+}
+ACTION_ELEMENTS = {
+    m.ACT_ACCEPT: "AcceptItem",
+    m.ACT_TENTATIVE: "TentativelyAcceptItem",
+    m.ACT_DECLINE: "DeclineItem",
+    m.ACT_PROPOSE: "ProposeNewTime",
+    m.ACT_REPLY: "ReplyToItem",
+    m.ACT_REPLY_ALL: "ReplyAllToItem",
+    m.ACT_FORWARD: "ForwardItem",
+    m.ACT_CANCEL: "CancelCalendarItem",
+    m.ACT_REMOVE: "RemoveItem",
+}
+ITEM_ELEMENTS = {
+    m.CALENDAR_ITEM: "CalendarItem",
+    m.MESSAGE: "Message",
+    m.MEETING_REQUEST: "MeetingRequest",
+    m.MEETING_RESPONSE: "MeetingResponse",
+    m.MEETING_CANCELLATION: "MeetingCancellation",
+}
+IMPORTANCE = ("Low", "Normal", "High")
+SENSITIVITY = ("Normal", "Personal", "Private", "Confidential")
+BODY_TYPES = ("HTML", "Text")
+_APPOINTMENT_STATE_MEETING, _APPOINTMENT_STATE_RECEIVED, _APPOINTMENT_STATE_CANCELLED = 1, 2, 4
+
+
+@dataclass
+class Reader:
+    """Who reads, and what the server and requested schema let them see."""
+
+    actor: str
+    build: Build
+    schema: str
+    actions: Callable[[Item], list[str]]
+
+    def feature(self, name: str) -> bool:
+        return gate(name).open_for(self.build, self.schema)
+
+
+Writer = Callable[[etree._Element, Item, Reader], None]
+
+
+@dataclass(frozen=True)
+class Field:
+    uri: str
+    element: str
+    write: Writer
+    default: bool = True
+    feature: str | None = None
+
+
+# --- writers -------------------------------------------------------------------------
+
+
+def _text(attr: str, *, empty_ok: bool = False) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            value = getattr(item, attr)
+            if value or (empty_ok and value is not None):
+                sub(parent, T + tag, str(value))
+        return write
+    return make
+
+
+def _bool(attr: str | Callable[[Item], bool | None]) -> Callable[[str], Writer]:
+    get = attr if callable(attr) else (lambda item: getattr(item, attr))
+
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            value = get(item)
+            if value is not None:
+                sub(parent, T + tag, format_bool(bool(value)))
+        return write
+    return make
+
+
+def _datetime(attr: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            value = getattr(item, attr)
+            if value is not None:
+                sub(parent, T + tag, format_datetime(value))
+        return write
+    return make
+
+
+def _enum(attr: str, mapping: dict[str, str]) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            value = getattr(item, attr)
+            if value in mapping:
+                sub(parent, T + tag, mapping[value])
+        return write
+    return make
+
+
+def _const(value: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            sub(parent, T + tag, value)
+        return write
+    return make
+
+
+def write_mailbox(parent: etree._Element, person: Person, tag: str = "Mailbox") -> None:
+    box = sub(parent, T + tag)
+    sub(box, T + "Name", person.name or person.smtp)
+    sub(box, T + "EmailAddress", person.smtp)
+    sub(box, T + "RoutingType", "SMTP")
+    sub(box, T + "MailboxType", "Mailbox")
+
+
+def _single_recipient(attr: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            person = getattr(item, attr)
+            if person is not None:
+                write_mailbox(sub(parent, T + tag), person)
+        return write
+    return make
+
+
+def _recipients(attr: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            people = getattr(item, attr)
+            if people:
+                holder = sub(parent, T + tag)
+                for person in people:
+                    write_mailbox(holder, person)
+        return write
+    return make
+
+
+def _attendees(role: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            people = [a for a in item.attendees if a.role == role]
+            if not people:
+                return
+            holder = sub(parent, T + tag)
+            proposals = reader.feature("propose_new_time")
+            for a in people:
+                el = sub(holder, T + "Attendee")
+                write_mailbox(el, Person(a.smtp, a.name))
+                sub(el, T + "ResponseType", RESPONSE_TYPES.get(a.response, "Unknown"))
+                if a.last_response_time is not None:
+                    sub(el, T + "LastResponseTime", format_datetime(a.last_response_time))
+                if proposals and a.proposed_start is not None and a.proposed_end is not None:
+                    sub(el, T + "ProposedStart", format_datetime(a.proposed_start))
+                    sub(el, T + "ProposedEnd", format_datetime(a.proposed_end))
+        return write
+    return make
+
+
+def _item_id(parent, item, reader):
+    sub(parent, T + "ItemId", Id=item.id, ChangeKey=item.change_key)
+
+
+def _parent_folder_id(parent, item, reader):
+    sub(parent, T + "ParentFolderId", Id=folder_id(item.mailbox, item.folder), ChangeKey="AQAAAA==")
+
+
+def _body(parent, item, reader):
+    el = sub(parent, T + "Body", item.body or "")
+    el.set("BodyType", item.body_type if item.body_type in BODY_TYPES else "Text")
+
+
+def _categories(parent, item, reader):
+    if item.categories:
+        holder = sub(parent, T + "Categories")
+        for c in item.categories:
+            sub(holder, T + "String", c)
+
+
+def _response_objects(parent, item, reader):
+    holder = sub(parent, T + "ResponseObjects")
+    for action in reader.actions(item):
+        sub(holder, T + ACTION_ELEMENTS[action])
+
+
+def _size(parent, item, reader):
+    sub(parent, T + "Size", str(512 + len(item.subject.encode()) + len(item.body.encode())))
+
+
+def _display(attr: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            sub(parent, T + tag, "; ".join(p.name or p.smtp for p in getattr(item, attr)))
+        return write
+    return make
+
+
+def _associated(parent, item, reader):
+    if item.associated_item_id:
+        sub(parent, T + "AssociatedCalendarItemId", Id=item.associated_item_id)
+
+
+def _duration(parent, item, reader):
+    if item.start is not None and item.end is not None:
+        sub(parent, T + "Duration", format_duration(item.end - item.start))
+
+
+def _appointment_state(parent, item, reader):
+    state = 0
+    if item.is_meeting or item.kind == m.MEETING_REQUEST:
+        state |= _APPOINTMENT_STATE_MEETING
+        if not item.is_organized_by(item.mailbox):
+            state |= _APPOINTMENT_STATE_RECEIVED
+    if item.is_cancelled:
+        state |= _APPOINTMENT_STATE_CANCELLED
+    sub(parent, T + "AppointmentState", str(state))
+
+
+def _proposed(attr: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(parent, item, reader):
+            if item.proposed_start is not None and item.proposed_end is not None:
+                sub(parent, T + tag, format_datetime(getattr(item, attr)))
+        return write
+    return make
+
+
+def _is_response_requested(item: Item) -> bool | None:
+    return item.is_response_requested if item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST) else None
+
+
+def _plain(fn: Writer) -> Callable[[str], Writer]:
+    return lambda tag: fn
+
+
+# --- the field table -----------------------------------------------------------------
+# (FieldURI, element, writer factory, in Default shape, gate)
+_TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
+    ("item:ItemId", "ItemId", _plain(_item_id), True, None),
+    ("item:ParentFolderId", "ParentFolderId", _plain(_parent_folder_id), True, None),
+    ("item:ItemClass", "ItemClass", _text("item_class"), True, None),
+    ("item:Subject", "Subject", _text("subject", empty_ok=True), True, None),
+    ("item:Sensitivity", "Sensitivity", _text("sensitivity"), True, None),
+    ("item:Body", "Body", _plain(_body), True, None),
+    ("item:DateTimeReceived", "DateTimeReceived", _datetime("received"), True, None),
+    ("item:Size", "Size", _plain(_size), True, None),
+    ("item:Categories", "Categories", _plain(_categories), True, None),
+    ("item:Importance", "Importance", _text("importance"), True, None),
+    ("item:IsDraft", "IsDraft", _bool("is_draft"), True, None),
+    ("item:DateTimeSent", "DateTimeSent", _datetime("received"), True, None),
+    ("item:DateTimeCreated", "DateTimeCreated", _datetime("created"), True, None),
+    ("item:ResponseObjects", "ResponseObjects", _plain(_response_objects), False, None),
+    ("item:ReminderIsSet", "ReminderIsSet", _bool("reminder_is_set"), True, None),
+    ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _text("reminder_minutes", empty_ok=True), True, None),
+    ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
+    ("item:DisplayTo", "DisplayTo", _display("to"), True, None),
+    ("item:HasAttachments", "HasAttachments", _const("false"), True, None),
+    ("item:Culture", "Culture", _const("en-US"), True, None),
+    # MessageType
+    ("message:Sender", "Sender", _single_recipient("sender"), True, None),
+    ("message:ToRecipients", "ToRecipients", _recipients("to"), True, None),
+    ("message:CcRecipients", "CcRecipients", _recipients("cc"), True, None),
+    ("message:BccRecipients", "BccRecipients", _recipients("bcc"), False, None),
+    ("message:IsReadReceiptRequested", "IsReadReceiptRequested", _const("false"), True, None),
+    ("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", _const("false"), True, None),
+    ("message:ConversationTopic", "ConversationTopic", _text("subject", empty_ok=True), True, None),
+    ("message:From", "From", _single_recipient("sender"), True, None),
+    ("message:IsRead", "IsRead", _bool("is_read"), True, None),
+    ("message:IsResponseRequested", "IsResponseRequested", _bool(_is_response_requested), True, None),
+    # MeetingMessageType
+    ("meeting:AssociatedCalendarItemId", "AssociatedCalendarItemId", _plain(_associated), True, None),
+    ("meeting:IsDelegated", "IsDelegated", _const("false"), True, None),
+    ("meeting:IsOutOfDate", "IsOutOfDate", _bool("is_out_of_date"), True, None),
+    ("meeting:HasBeenProcessed", "HasBeenProcessed", _bool("has_been_processed"), True, None),
+    ("meeting:ResponseType", "ResponseType", _enum("response", RESPONSE_TYPES), True, None),
+    ("calendar:UID", "UID", _text("uid"), True, None),
+    ("calendar:DateTimeStamp", "DateTimeStamp", _datetime("created"), True, None),
+    # MeetingRequestMessageType
+    ("meetingRequest:MeetingRequestType", "MeetingRequestType", _enum("request_type", REQUEST_TYPES), True, None),
+    ("meetingRequest:IntendedFreeBusyStatus", "IntendedFreeBusyStatus", _enum("free_busy", FREE_BUSY), True, None),
+    # CalendarItemType and the calendar part of meeting messages
+    ("calendar:Start", "Start", _datetime("start"), True, None),
+    ("calendar:End", "End", _datetime("end"), True, None),
+    ("calendar:IsAllDayEvent", "IsAllDayEvent", _bool("is_all_day"), True, None),
+    ("calendar:LegacyFreeBusyStatus", "LegacyFreeBusyStatus", _enum("free_busy", FREE_BUSY), True, None),
+    ("calendar:Location", "Location", _text("location"), True, None),
+    ("calendar:IsMeeting", "IsMeeting", _bool("is_meeting"), True, None),
+    ("calendar:IsCancelled", "IsCancelled", _bool("is_cancelled"), True, None),
+    ("calendar:IsRecurring", "IsRecurring", _const("false"), True, None),
+    ("calendar:MeetingRequestWasSent", "MeetingRequestWasSent", _bool("meeting_request_was_sent"), True, None),
+    ("calendar:IsResponseRequested", "IsResponseRequested", _bool("is_response_requested"), True, None),
+    ("calendar:CalendarItemType", "CalendarItemType", _const("Single"), True, None),
+    ("calendar:MyResponseType", "MyResponseType", _enum("my_response", RESPONSE_TYPES), True, None),
+    ("calendar:Organizer", "Organizer", _single_recipient("organizer"), True, None),
+    ("calendar:RequiredAttendees", "RequiredAttendees", _attendees(m.REQUIRED), False, None),
+    ("calendar:OptionalAttendees", "OptionalAttendees", _attendees(m.OPTIONAL), False, None),
+    ("calendar:Resources", "Resources", _attendees(m.RESOURCE), False, None),
+    ("calendar:Duration", "Duration", _plain(_duration), True, None),
+    ("calendar:AppointmentSequenceNumber", "AppointmentSequenceNumber", _text("sequence", empty_ok=True), True, None),
+    ("calendar:AppointmentState", "AppointmentState", _plain(_appointment_state), True, None),
+    ("meeting:ProposedStart", "ProposedStart", _proposed("proposed_start"), True, "propose_new_time"),
+    ("meeting:ProposedEnd", "ProposedEnd", _proposed("proposed_end"), True, "propose_new_time"),
+    ("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", _bool("allow_new_time_proposal"), True, None),
+    ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
+]
+FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat) for uri, el, make, default, feat in _TABLE}
+_BY_ELEMENT = {f.element: f for f in FIELDS.values()}
+
+_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "DateTimeReceived",
+         "Size", "Categories", "Importance", "IsDraft", "DateTimeSent", "DateTimeCreated",
+         "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
+         "HasAttachments", "Culture"]
+_MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
+            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "IsResponseRequested"]
+_MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
+                    "ResponseType", "UID", "DateTimeStamp"]
+_CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
+                  "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
+_CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees",
+                    "OptionalAttendees", "Resources", "Duration", "AppointmentSequenceNumber",
+                    "AppointmentState", "AllowNewTimeProposal", "IsOnlineMeeting"]
+
+WIRE_ORDER: dict[str, list[Field]] = {
+    kind: [_BY_ELEMENT[name] for name in names]
+    for kind, names in {
+        m.CALENDAR_ITEM: _ITEM + ["UID", "DateTimeStamp"] + _CALENDAR_CORE + ["IsResponseRequested"]
+        + _CALENDAR_PEOPLE,
+        m.MESSAGE: _ITEM + _MESSAGE,
+        m.MEETING_REQUEST: _ITEM + _MESSAGE + _MEETING_MESSAGE
+        + ["MeetingRequestType", "IntendedFreeBusyStatus"] + _CALENDAR_CORE + _CALENDAR_PEOPLE,
+        m.MEETING_RESPONSE: _ITEM + _MESSAGE + _MEETING_MESSAGE
+        + ["Start", "End", "Location", "CalendarItemType", "ProposedStart", "ProposedEnd"],
+        m.MEETING_CANCELLATION: _ITEM + _MESSAGE + _MEETING_MESSAGE
+        + ["Start", "End", "Location", "CalendarItemType"],
+    }.items()
+}
+
+
+# --- shapes --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    base: str  # IdOnly | Default | AllProperties
+    extra: frozenset[str] = frozenset()
+
+    def wants(self, f: Field) -> bool:
+        if f.uri == "item:ItemId" or f.uri in self.extra:
+            return True
+        if self.base == "AllProperties":
+            return True
+        if self.base == "Default":
+            return f.default
+        return False
+
+
+ID_ONLY = Shape("IdOnly")
+BASE_SHAPES = ("IdOnly", "Default", "AllProperties")
+
+
+def parse_shape(el: etree._Element | None) -> Shape:
+    """ItemShape. FieldURIs this server does not model are ignored, never refused."""
+    if el is None:
+        raise SchemaViolation("The element 'ItemShape' is required.")
+    base_el = el.find(T + "BaseShape")
+    if base_el is None:
+        raise SchemaViolation("The element 'ItemShape' is missing its required child 'BaseShape'.", el)
+    base = parse_enum(base_el, base_el.text, BASE_SHAPES, "BaseShape")
+    extra: set[str] = set()
+    props = el.find(T + "AdditionalProperties")
+    if props is not None:
+        for child in props:
+            if child.tag == T + "FieldURI":
+                uri = child.get("FieldURI")
+                if not uri:
+                    raise SchemaViolation("The required attribute 'FieldURI' is missing.", child)
+                extra.add(uri)
+    return Shape(base, frozenset(extra))
+
+
+def item_element(item: Item, shape: Shape, reader: Reader) -> etree._Element:
+    el = etree.Element(T + ITEM_ELEMENTS[item.kind])
+    for f in WIRE_ORDER[item.kind]:
+        if shape.wants(f) and (f.feature is None or reader.feature(f.feature)):
+            f.write(el, item, reader)
+    return el
+
+
+def id_element(item: Item) -> etree._Element:
+    el = etree.Element(T + ITEM_ELEMENTS[item.kind])
+    sub(el, T + "ItemId", Id=item.id, ChangeKey=item.change_key)
+    return el
+
+
+# --- reading items out of requests ---------------------------------------------------
+
+
+def read_mailbox(el: etree._Element) -> Person:
+    address = el.find(T + "EmailAddress")
+    if address is None or not (address.text or "").strip():
+        raise SchemaViolation("A Mailbox needs an EmailAddress.", el)
+    name = el.find(T + "Name")
+    return Person(address.text.strip(), (name.text or "").strip() if name is not None else "")
+
+
+def read_recipients(holder: etree._Element | None) -> list[Person]:
+    if holder is None:
+        return []
+    return [read_mailbox(mb) for mb in holder.findall(T + "Mailbox")]
+
+
+def read_attendees(holder: etree._Element | None, role: str) -> list[Attendee]:
+    if holder is None:
+        return []
+    out = []
+    for att in holder.findall(T + "Attendee"):
+        mb = att.find(T + "Mailbox")
+        if mb is None:
+            raise SchemaViolation("An Attendee needs a Mailbox.", att)
+        person = read_mailbox(mb)
+        out.append(Attendee(person.smtp, person.name, role))
+    return out
+
+
+def read_body(el: etree._Element) -> tuple[str, str]:
+    body_type = parse_enum(el, el.get("BodyType"), BODY_TYPES, "the BodyType attribute")
+    return el.text or "", body_type
+
+
+def read_new_item(el: etree._Element) -> NewItem:
+    """A CalendarItem or Message element of CreateItem."""
+    kind = m.CALENDAR_ITEM if el.tag == T + "CalendarItem" else m.MESSAGE
+    new = NewItem(kind=kind)
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        name = localname(child)
+        if name == "Subject":
+            new.subject = child.text or ""
+        elif name == "Body":
+            new.body, new.body_type = read_body(child)
+        elif name == "Sensitivity":
+            new.sensitivity = parse_enum(child, child.text, SENSITIVITY, "Sensitivity")
+        elif name == "Importance":
+            new.importance = parse_enum(child, child.text, IMPORTANCE, "Importance")
+        elif name == "Categories":
+            new.categories = [s.text or "" for s in child.findall(T + "String")]
+        elif name == "ReminderIsSet":
+            new.reminder_is_set = parse_bool(child)
+        elif name == "ReminderMinutesBeforeStart":
+            new.reminder_minutes = parse_int(child)
+        elif name == "IsRead":
+            new.is_read = parse_bool(child)
+        elif name == "ToRecipients":
+            new.to = read_recipients(child)
+        elif name == "CcRecipients":
+            new.cc = read_recipients(child)
+        elif name == "BccRecipients":
+            new.bcc = read_recipients(child)
+        elif kind == m.CALENDAR_ITEM:
+            _read_calendar_field(new, name, child)
+    if kind == m.CALENDAR_ITEM:
+        if new.start is None or new.end is None:
+            missing = "Start" if new.start is None else "End"
+            raise SchemaViolation(f"A CalendarItem needs a {missing} time.", el)
+    return new
+
+
+def _read_calendar_field(new: NewItem, name: str, child: etree._Element) -> None:
+    if name == "Start":
+        new.start = parse_datetime(child)
+    elif name == "End":
+        new.end = parse_datetime(child)
+    elif name == "Location":
+        new.location = child.text or ""
+    elif name == "IsAllDayEvent":
+        new.is_all_day = parse_bool(child)
+    elif name == "LegacyFreeBusyStatus":
+        new.free_busy = parse_enum(child, child.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")
+    elif name == "UID":
+        new.uid = (child.text or "").strip() or None
+    elif name == "AllowNewTimeProposal":
+        new.allow_new_time_proposal = parse_bool(child)
+    elif name == "RequiredAttendees":
+        new.attendees += read_attendees(child, m.REQUIRED)
+    elif name == "OptionalAttendees":
+        new.attendees += read_attendees(child, m.OPTIONAL)
+    elif name == "Resources":
+        new.attendees += read_attendees(child, m.RESOURCE)
+
+
+REPLY_ELEMENTS = {"AcceptItem": m.ACCEPT, "TentativelyAcceptItem": m.TENTATIVE, "DeclineItem": m.DECLINE}
+
+
+def read_reply(el: etree._Element, proposals_open: Callable[[etree._Element], None]) -> tuple[str | None, Reply]:
+    """An AcceptItem/TentativelyAcceptItem/DeclineItem: (ReferenceItemId, reply).
+
+    ``proposals_open`` is called with the ProposedStart/End element, and raises when the
+    server or requested schema has no proposals.
+    """
+    reply = Reply(REPLY_ELEMENTS[localname(el)])
+    reference = None
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        name = localname(child)
+        if name == "Body":
+            reply.body, reply.body_type = read_body(child)
+        elif name == "ReferenceItemId":
+            reference = child.get("Id")
+            if reference is None:
+                raise SchemaViolation("The required attribute 'Id' is missing.", child)
+        elif name == "ProposedStart":
+            proposals_open(child)
+            reply.proposed_start = parse_datetime(child)
+        elif name == "ProposedEnd":
+            proposals_open(child)
+            reply.proposed_end = parse_datetime(child)
+    return reference, reply
+
+
+# UpdateItem: FieldURI -> (rules field, reader of the value element)
+def _reader_text(child):
+    return child.text or ""
+
+
+UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
+    "item:Subject": ("subject", _reader_text),
+    "item:Body": ("body", read_body),
+    "item:Importance": ("importance", lambda c: parse_enum(c, c.text, IMPORTANCE, "Importance")),
+    "item:Sensitivity": ("sensitivity", lambda c: parse_enum(c, c.text, SENSITIVITY, "Sensitivity")),
+    "item:Categories": ("categories", lambda c: [s.text or "" for s in c.findall(T + "String")]),
+    "item:ReminderIsSet": ("reminder_is_set", parse_bool),
+    "item:ReminderMinutesBeforeStart": ("reminder_minutes", parse_int),
+    "message:IsRead": ("is_read", parse_bool),
+    "calendar:Start": ("start", parse_datetime),
+    "calendar:End": ("end", parse_datetime),
+    "calendar:Location": ("location", _reader_text),
+    "calendar:IsAllDayEvent": ("is_all_day", parse_bool),
+    "calendar:LegacyFreeBusyStatus": (
+        "free_busy", lambda c: parse_enum(c, c.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")),
+    "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
+}
+_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": []}
+
+
+def read_changes(item_change: etree._Element) -> dict[str, object]:
+    """SetItemField/DeleteItemField of one ItemChange, as rules fields.
+
+    Fields this server does not model are accepted and ignored (project decision).
+    """
+    updates = item_change.find(T + "Updates")
+    if updates is None:
+        raise SchemaViolation("The element 'ItemChange' is missing its required child 'Updates'.", item_change)
+    changes: dict[str, object] = {}
+    for op in updates:
+        if not isinstance(op.tag, str):
+            continue
+        uri_el = op.find(T + "FieldURI")
+        uri = uri_el.get("FieldURI") if uri_el is not None else None
+        if uri not in UPDATE_FIELDS:
+            continue
+        field_name, read = UPDATE_FIELDS[uri]
+        if localname(op) == "DeleteItemField":
+            if field_name in _CLEARED:
+                changes[field_name] = _CLEARED[field_name]
+            continue
+        holder = next((c for c in op if isinstance(c.tag, str) and c is not uri_el), None)
+        value_el = None
+        if holder is not None:
+            value_el = next((c for c in holder if isinstance(c.tag, str)), None)
+        if value_el is None:
+            raise SchemaViolation(f"SetItemField for {uri} carries no value.", op)
+        changes[field_name] = read(value_el)
+    if "body" in changes:
+        changes["body"], changes["body_type"] = changes["body"]  # type: ignore[misc]
+    return changes
+
+
+def parse_item_ids(holder: etree._Element | None, tag: str = "ItemIds") -> list[tuple[str, str | None]]:
+    if holder is None:
+        raise SchemaViolation(f"The element '{tag}' is required.")
+    out = []
+    for child in holder:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag != T + "ItemId":
+            raise SchemaViolation(f"The element '{localname(child)}' is not supported in {tag}.", child)
+        item_id = child.get("Id")
+        if item_id is None:
+            raise SchemaViolation("The required attribute 'Id' is missing.", child)
+        out.append((item_id, child.get("ChangeKey")))
+    return out
+
+
+def iter_elements(parent: etree._Element) -> Iterable[etree._Element]:
+    return (c for c in parent if isinstance(c.tag, str))
+

@@ -1,0 +1,52 @@
+"""One module per EWS operation. Each exposes ``service``: a spyne Service whose single
+method takes the request element and returns the response element."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from lxml import etree
+from spyne import AnyXml, Service, rpc
+
+from ..context import EwsRequest
+from ..errors import EwsFault, schema_fault
+from ..xml import SchemaViolation
+
+log = logging.getLogger("ews_propose.soap")
+
+Handler = Callable[[EwsRequest, etree._Element], etree._Element]
+
+
+def operation(handler: Handler) -> type[Service]:
+    """Bind ``handler`` (named after the EWS operation) as a bare document/literal method."""
+    name = handler.__name__
+
+    def method(ctx, request):
+        try:
+            return handler(EwsRequest(ctx), request)
+        except SchemaViolation as exc:
+            raise schema_fault(exc.message, exc.line, exc.column) from None
+        except EwsFault:
+            raise
+        except Exception:
+            # A defect: keep the traceback in the server log, answer with a fault.
+            log.exception("%s failed", name)
+            raise EwsFault("ErrorInternalServerError",
+                           "An internal server error occurred. The operation failed.") from None
+
+    method.__name__ = name
+    bound = rpc(
+        AnyXml,
+        _returns=AnyXml,
+        _body_style="bare",
+        _in_message_name=name,
+        _out_message_name=name + "Response",
+    )(method)
+    return type(name + "Service", (Service,), {name: bound, "__module__": handler.__module__})
+
+
+def all_services() -> list[type[Service]]:
+    from . import convert_id, create_item, delete_item, find_item, get_folder, get_item, update_item
+
+    return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item, convert_id)]

@@ -1,0 +1,135 @@
+"""CreateItem: calendar items (with invitations), messages, and meeting replies
+(AcceptItem / TentativelyAcceptItem / DeclineItem, with or without ProposedStart/End).
+
+The whole request is read first and only then carried out, so a request-level fault
+(schema, version gate) leaves every mailbox untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ...rules import engine as rules
+from ...rules import model as m
+from ...rules.engine import NewItem, Reply
+from ...versions import gate
+from ..context import EwsRequest, Responses
+from ..errors import EwsFault, ItemError
+from ..items import REPLY_ELEMENTS, id_element, read_new_item, read_reply
+from ..xml import M, SchemaViolation, localname, parse_enum, sub
+from . import operation
+from ._folders import resolve_folder
+
+DISPOSITIONS = {
+    "SaveOnly": rules.SAVE_ONLY,
+    "SendOnly": rules.SEND_ONLY,
+    "SendAndSaveCopy": rules.SEND_AND_SAVE_COPY,
+}
+INVITATIONS = {
+    "SendToNone": rules.SEND_NONE,
+    "SendOnlyToAll": rules.SEND,
+    "SendToAllAndSaveCopy": rules.SEND_AND_SAVE,
+}
+
+
+@dataclass
+class _Planned:
+    element: etree._Element
+    new: NewItem | None = None
+    reply: Reply | None = None
+    reference: str | None = None
+    error: ItemError | None = None
+
+
+def CreateItem(req: EwsRequest, request):
+    disposition = request.get("MessageDisposition")
+    if disposition is not None:
+        disposition = parse_enum(request, disposition, DISPOSITIONS, "the MessageDisposition attribute")
+    invitations = request.get("SendMeetingInvitations")
+    if invitations is not None:
+        invitations = parse_enum(request, invitations, INVITATIONS, "the SendMeetingInvitations attribute")
+    saved_folder = None
+    saved = request.find(M + "SavedItemFolderId")
+    items = request.find(M + "Items")
+    if items is None:
+        raise SchemaViolation("The element 'CreateItem' is missing its required child 'Items'.", request)
+    plan = [_plan(req, el) for el in items if isinstance(el.tag, str)]
+    if saved is not None and len(saved):
+        try:
+            saved_folder = resolve_folder(req.actor, saved[0])
+        except ItemError as exc:
+            for p in plan:
+                p.error = exc
+
+    out = Responses("CreateItem")
+    for p in plan:
+        try:
+            if p.error is not None:
+                raise p.error
+            created = _carry_out(req, p, disposition, invitations, saved_folder)
+        except Exception as exc:  # RuleError / ItemError become this item's error
+            msg = out.failure(exc)
+            sub(msg, M + "Items")
+            continue
+        msg = out.success()
+        holder = sub(msg, M + "Items")
+        for item in created:
+            holder.append(id_element(item))
+    return out.root
+
+
+def _plan(req: EwsRequest, el: etree._Element) -> _Planned:
+    name = localname(el)
+    if name in ("CalendarItem", "Message"):
+        return _Planned(el, new=read_new_item(el))
+    if name in REPLY_ELEMENTS:
+        reference, reply = read_reply(el, lambda child: _proposals_open(req, child))
+        return _Planned(el, reply=reply, reference=reference)
+    return _Planned(el, error=ItemError(
+        "ErrorInvalidRequest", f"Creating a {name} is not supported by this emulator."))
+
+
+def _proposals_open(req: EwsRequest, el: etree._Element) -> None:
+    """ProposedStart/ProposedEnd exist only from build 15.00.0800.007 and schema Exchange2013."""
+    g = gate("propose_new_time")
+    if not g.server_has(req.build):
+        raise SchemaViolation(
+            f"The element '{localname(el)}' is not supported by server build {req.build}; "
+            f"proposing a new time needs build {g.min_build} or later.", el)
+    if not g.schema_has(req.schema):
+        raise EwsFault(
+            "ErrorIncorrectSchemaVersion",
+            f"The request is valid but does not specify the correct server version in the "
+            f"RequestServerVersion SOAP header: '{localname(el)}' needs {g.min_schema} or later "
+            f"(the request says {req.schema}).",
+        )
+
+
+def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_folder) -> list[m.Item]:
+    if p.reply is not None:
+        result = req.rules.respond(req.actor, p.reference, p.reply,
+                                   disposition or rules.SEND_AND_SAVE_COPY)
+        if result.draft is not None:
+            return [result.draft]
+        return [i for i in (result.calendar_item, result.request) if i is not None]
+    new = p.new
+    assert new is not None
+    if new.kind == m.CALENDAR_ITEM:
+        if invitations is None:
+            raise ItemError("ErrorSendMeetingInvitationsRequired",
+                            "The SendMeetingInvitations attribute is required for calendar items.")
+        folder = saved_folder or m.CALENDAR
+        if folder != m.CALENDAR:
+            raise ItemError("ErrorInvalidRequest", "Calendar items can only be created in the calendar.")
+        return [req.rules.create_calendar_item(req.actor, new, folder, invitations)]
+    if disposition is None:
+        raise ItemError("ErrorMessageDispositionRequired",
+                        "The MessageDisposition attribute is required for messages.")
+    saved_item = req.rules.send_message(req.actor, new, disposition, saved_folder)
+    # Exchange returns an id only for an item it saved without sending.
+    return [saved_item] if disposition == rules.SAVE_ONLY and saved_item is not None else []
+
+
+service = operation(CreateItem)

@@ -1,0 +1,43 @@
+"""DeleteItem: hard, soft or to Deleted Items; an organizer's delete can cancel the meeting."""
+
+from __future__ import annotations
+
+from ...rules import engine as rules
+from ..context import EwsRequest, Responses
+from ..items import parse_item_ids
+from ..xml import M, parse_enum
+from . import operation
+
+DELETE_TYPES = {
+    "HardDelete": rules.HARD_DELETE,
+    "SoftDelete": rules.SOFT_DELETE,
+    "MoveToDeletedItems": rules.MOVE_TO_DELETED,
+}
+CANCELLATIONS = {
+    "SendToNone": rules.SEND_NONE,
+    "SendOnlyToAll": rules.SEND,
+    "SendToAllAndSaveCopy": rules.SEND_AND_SAVE,
+}
+OCCURRENCES = ("AllOccurrences", "SpecifiedOccurrenceOnly")
+
+
+def DeleteItem(req: EwsRequest, request):
+    how = parse_enum(request, request.get("DeleteType"), DELETE_TYPES, "the DeleteType attribute")
+    cancellations = parse_enum(request, request.get("SendMeetingCancellations", "SendToNone"),
+                               CANCELLATIONS, "the SendMeetingCancellations attribute")
+    if request.get("AffectedTaskOccurrences") is not None:
+        parse_enum(request, request.get("AffectedTaskOccurrences"), OCCURRENCES,
+                   "the AffectedTaskOccurrences attribute")
+    ids = parse_item_ids(request.find(M + "ItemIds"))
+    out = Responses("DeleteItem")
+    for item_id, _ in ids:
+        try:
+            req.rules.delete_item(req.actor, item_id, how, cancellations)
+        except Exception as exc:
+            out.failure(exc)
+            continue
+        out.success()
+    return out.root
+
+
+service = operation(DeleteItem)

@@ -1,0 +1,112 @@
+"""FindItem: a folder's items by page (IndexedPageItemView) or by time (CalendarView)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ...rules import model as m
+from ...rules.engine import View
+from ..context import EwsRequest, Responses
+from ..errors import ItemError
+from ..items import item_element, parse_shape
+from ..xml import M, SchemaViolation, T, datetime_value, int_value, parse_enum, sub
+from . import operation
+from ._folders import folder_ids, resolve_folder
+
+TRAVERSALS = ("Shallow", "SoftDeleted", "Associated")
+BASE_POINTS = ("Beginning", "End")
+MAX_CALENDAR_VIEW = timedelta(days=2 * 365 + 1)  # "two years"
+
+
+def FindItem(req: EwsRequest, request):
+    traversal = parse_enum(request, request.get("Traversal"), TRAVERSALS, "the Traversal attribute")
+    shape = parse_shape(request.find(M + "ItemShape"))
+    paging = request.find(M + "IndexedPageItemView")
+    calendar = request.find(M + "CalendarView")
+    if request.find(M + "Restriction") is not None or request.find(M + "QueryString") is not None:
+        unsupported = "Restrictions and query strings are not supported by this emulator yet."
+    else:
+        unsupported = None
+    out = Responses("FindItem")
+    for ident in folder_ids(request.find(M + "ParentFolderIds"), "ParentFolderIds"):
+        try:
+            if unsupported:
+                raise ItemError("ErrorUnsupportedQueryFilter", unsupported)
+            folder = resolve_folder(req.actor, ident)
+            if folder not in m.ITEM_FOLDERS:
+                items, total, offset, last = [], 0, 0, True
+            elif calendar is not None:
+                items, total, last = _calendar_view(req, folder, calendar)
+                offset = None
+            else:
+                items, total, offset, last = _paged(req, folder, paging)
+            if traversal != "Shallow":
+                items, total, last = [], 0, True
+        except ItemError as exc:
+            out.failure(exc)
+            continue
+        msg = out.success()
+        root = sub(msg, M + "RootFolder")
+        if offset is not None:
+            root.set("IndexedPagingOffset", str(offset + len(items)))
+        root.set("TotalItemsInView", str(total))
+        root.set("IncludesLastItemInRange", "true" if last else "false")
+        holder = sub(root, T + "Items")
+        for item in items:
+            holder.append(item_element(item, shape, req.reader))
+    return out.root
+
+
+def _paged(req: EwsRequest, folder: str, view):
+    offset, limit, from_end = 0, None, False
+    if view is not None:
+        offset = parse_int_attr(view, "Offset", required=True)
+        if view.get("MaxEntriesReturned") is not None:
+            limit = parse_int_attr(view, "MaxEntriesReturned", low=1)
+        from_end = parse_enum(view, view.get("BasePoint", "Beginning"), BASE_POINTS, "BasePoint") == "End"
+    if from_end:
+        _, total = req.rules.list_folder(req.actor, folder, View(0, 0))
+        start = max(total - offset - (limit or total), 0)
+        items, _ = req.rules.list_folder(req.actor, folder, View(start, (total - offset - start)))
+    else:
+        items, total = req.rules.list_folder(req.actor, folder, View(offset, limit))
+    last = offset + len(items) >= total
+    return items, total, offset, last
+
+
+def _calendar_view(req: EwsRequest, folder: str, view):
+    if folder != m.CALENDAR:
+        raise ItemError("ErrorCalendarFolderIsInvalidForCalendarView",
+                        "A CalendarView can only be used on a calendar folder.")
+    start_text, end_text = view.get("StartDate"), view.get("EndDate")
+    if start_text is None or end_text is None:
+        raise SchemaViolation("CalendarView needs the StartDate and EndDate attributes.", view)
+    start = _attr_datetime(view, "StartDate")
+    end = _attr_datetime(view, "EndDate")
+    if end < start:
+        raise ItemError("ErrorCalendarEndDateIsEarlierThanStartDate",
+                        "The EndDate of the CalendarView is earlier than its StartDate.")
+    if end - start > MAX_CALENDAR_VIEW:
+        raise ItemError("ErrorCalendarViewRangeTooBig",
+                        "The CalendarView range may be at most two years.")
+    items = req.rules.calendar_view(req.actor, folder, start, end)
+    total = len(items)
+    if view.get("MaxEntriesReturned") is not None:
+        items = items[: parse_int_attr(view, "MaxEntriesReturned", low=1)]
+    return items, total, len(items) == total
+
+
+def _attr_datetime(el, name):
+    return datetime_value(el.get(name), f"attribute '{name}'", el)
+
+
+def parse_int_attr(el, name, required=False, low=0):
+    value = el.get(name)
+    if value is None:
+        if required:
+            raise SchemaViolation(f"The required attribute '{name}' is missing.", el)
+        return None
+    return int_value(value, f"attribute '{name}'", el, low=low)
+
+
+service = operation(FindItem)

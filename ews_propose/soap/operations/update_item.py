@@ -1,0 +1,67 @@
+"""UpdateItem: SetItemField / DeleteItemField with ChangeKey checks; moving a meeting
+sends updates to its attendees."""
+
+from __future__ import annotations
+
+from ...rules import engine as rules
+from ...rules import model as m
+from ..context import EwsRequest, Responses
+from ..errors import ItemError
+from ..items import id_element, read_changes
+from ..xml import M, SchemaViolation, T, parse_enum, sub
+from . import operation
+
+CONFLICT = {
+    "NeverOverwrite": rules.NEVER_OVERWRITE,
+    "AutoResolve": rules.AUTO_RESOLVE,
+    "AlwaysOverwrite": rules.ALWAYS_OVERWRITE,
+}
+SEND_UPDATES = {
+    "SendToNone": rules.SEND_NONE,
+    "SendOnlyToAll": rules.SEND,
+    "SendOnlyToChanged": rules.SEND,
+    "SendToAllAndSaveCopy": rules.SEND_AND_SAVE,
+    "SendToChangedAndSaveCopy": rules.SEND_AND_SAVE,
+}
+DISPOSITIONS = ("SaveOnly", "SendOnly", "SendAndSaveCopy")
+
+
+def UpdateItem(req: EwsRequest, request):
+    conflict = parse_enum(request, request.get("ConflictResolution", "AutoResolve"), CONFLICT,
+                          "the ConflictResolution attribute")
+    send = request.get("SendMeetingInvitationsOrCancellations")
+    if send is not None:
+        send = parse_enum(request, send, SEND_UPDATES, "the SendMeetingInvitationsOrCancellations attribute")
+    if request.get("MessageDisposition") is not None:
+        parse_enum(request, request.get("MessageDisposition"), DISPOSITIONS, "the MessageDisposition attribute")
+    changes_el = request.find(M + "ItemChanges")
+    if changes_el is None:
+        raise SchemaViolation("The element 'UpdateItem' is missing its required child 'ItemChanges'.", request)
+    planned = []
+    for change in changes_el.findall(T + "ItemChange"):
+        id_el = change.find(T + "ItemId")
+        if id_el is None or id_el.get("Id") is None:
+            raise SchemaViolation("An ItemChange needs an ItemId with an Id.", change)
+        planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+
+    out = Responses("UpdateItem")
+    for item_id, change_key, changes in planned:
+        try:
+            current = req.rules.get_item(req.actor, item_id)
+            if current.kind == m.CALENDAR_ITEM and send is None:
+                raise ItemError(
+                    "ErrorSendMeetingInvitationsOrCancellationsRequired",
+                    "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.")
+            item = req.rules.update_item(req.actor, item_id, change_key, changes, conflict,
+                                         send or rules.SEND_NONE)
+        except Exception as exc:
+            msg = out.failure(exc)
+            sub(msg, M + "Items")
+            continue
+        msg = out.success()
+        sub(msg, M + "Items").append(id_element(item))
+        sub(sub(msg, M + "ConflictResults"), T + "Count", "0")
+    return out.root
+
+
+service = operation(UpdateItem)

@@ -1,0 +1,218 @@
+"""EWS on SOAP 1.1 as a spyne protocol.
+
+spyne keeps what it does well (dispatch on the body's first child, the method
+context, WSGI hosting); this protocol owns the bytes: a hardened parse, EWS headers,
+``s:/m:/t:`` prefixes, ``Z`` datetimes, each item under its own element name, and
+faults shaped as Exchange shapes them. Operations receive the request element and
+return the response element (lxml), so nothing passes through spyne's model layer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from lxml import etree
+from spyne.error import RequestTooLongError, ResourceNotFoundError
+from spyne.protocol.soap import Soap11
+
+from ..versions import Build, is_schema_version, schema_rank
+from .errors import EwsFault, schema_fault
+from .xml import (
+    ERRORS_NS,
+    MISTAKEN_NAMESPACES,
+    SOAP_NS,
+    TYPES_NS,
+    E,
+    S,
+    T,
+    localname,
+    sub,
+)
+
+log = logging.getLogger(__name__)
+
+# Project decision: a request without RequestServerVersion is read as the oldest
+# schema version, so it sees no 2013-only elements.
+DEFAULT_REQUEST_SCHEMA = "Exchange2007"
+_PARSER_OPTIONS = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+)
+
+
+@dataclass
+class EwsHeader:
+    schema: str
+    time_zone: str | None = None
+    culture: str | None = None
+
+
+class EwsSoap11(Soap11):
+    mime_type = "text/xml; charset=utf-8"
+
+    def __init__(self, build: Build, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.build = build
+        self._parser = etree.XMLParser(**_PARSER_OPTIONS)
+
+    # --- request -------------------------------------------------------------------
+
+    def create_in_document(self, ctx, charset=None):
+        data = b"".join(ctx.in_string) if not isinstance(ctx.in_string, bytes) else ctx.in_string
+        # DTDs are never part of SOAP; refusing them up front keeps entity tricks out.
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise schema_fault("DTDs and entity declarations are not allowed in a SOAP request.", 1, 1)
+        if not data.strip():
+            raise schema_fault("The request body is empty.", 0, 0)
+        try:
+            parser = etree.XMLParser(**_PARSER_OPTIONS)
+            ctx.in_document = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as exc:
+            line, column = exc.position if exc.position else (0, 0)
+            raise schema_fault(f"The request is not well-formed XML: {exc.msg}", line, column) from None
+
+    def decompose_incoming_envelope(self, ctx, message=None):
+        root = ctx.in_document
+        self._refuse_mistaken_namespaces(root)
+        if root.tag != S + "Envelope":
+            raise schema_fault(
+                f"The root element must be {{{SOAP_NS}}}Envelope, not {root.tag}.", root.sourceline, 0
+            )
+        header = root.find(S + "Header")
+        body = root.find(S + "Body")
+        if body is None or len(body) == 0:
+            raise schema_fault("The SOAP envelope has no Body element with an operation.", root.sourceline, 0)
+        operation = next((child for child in body if isinstance(child.tag, str)), None)
+        if operation is None:
+            raise schema_fault("The SOAP Body holds no operation element.", body.sourceline, 0)
+        ctx.in_header_doc = header
+        ctx.in_body_doc = operation
+        ctx.method_request_string = operation.tag
+
+    @staticmethod
+    def _refuse_mistaken_namespaces(root) -> None:
+        for el in root.iter():
+            tag = el.tag
+            if isinstance(tag, str) and tag.startswith("{https://"):
+                ns = tag[1:].split("}", 1)[0]
+                if ns in MISTAKEN_NAMESPACES:
+                    raise schema_fault(
+                        f"The namespace '{ns}' of element '{localname(el)}' is not an EWS namespace: "
+                        f"EWS namespaces use http://, not https:// (use '{MISTAKEN_NAMESPACES[ns]}').",
+                        el.sourceline,
+                        0,
+                    )
+
+    def deserialize(self, ctx, message):
+        self.event_manager.fire_event("before_deserialize", ctx)
+        ctx.in_header = self._read_header(ctx.in_header_doc)
+        ctx.in_object = ctx.in_body_doc
+        self.event_manager.fire_event("after_deserialize", ctx)
+
+    def _read_header(self, header) -> EwsHeader:
+        schema = DEFAULT_REQUEST_SCHEMA
+        time_zone = culture = None
+        if header is None:
+            return EwsHeader(schema)
+        for el in header:
+            if not isinstance(el.tag, str):
+                continue
+            if el.tag == T + "RequestServerVersion":
+                requested = el.get("Version")
+                if requested is None:
+                    raise schema_fault("The required attribute 'Version' is missing.", el.sourceline, 0)
+                if requested == "Exchange2019":
+                    raise EwsFault("ErrorInvalidRequest", "The request is invalid: there is no "
+                                   "Exchange2019 schema version.")
+                if not is_schema_version(requested):
+                    raise EwsFault("ErrorInvalidServerVersion", "The specified server version is invalid.")
+                if schema_rank(requested) > schema_rank(self.build.newest_schema):
+                    raise EwsFault(
+                        "ErrorInvalidServerVersion",
+                        f"The specified server version is invalid: build {self.build} "
+                        f"supports up to {self.build.newest_schema}.",
+                    )
+                schema = requested
+            elif el.tag == T + "TimeZoneContext":
+                definition = el.find(T + "TimeZoneDefinition")
+                if definition is not None:
+                    time_zone = definition.get("Id")
+            elif el.tag == T + "MailboxCulture":
+                culture = (el.text or "").strip()
+            elif el.tag == T + "ExchangeImpersonation":
+                raise EwsFault(
+                    "ErrorImpersonateUserDenied",
+                    "The account does not have permission to impersonate the requested user.",
+                )
+        return EwsHeader(schema, time_zone, culture)
+
+    # --- response ------------------------------------------------------------------
+
+    def serialize(self, ctx, message):
+        self.event_manager.fire_event("before_serialize", ctx)
+        envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
+        header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else None
+        self._server_version_info(envelope, header)
+        body = sub(envelope, S + "Body")
+        if ctx.out_error is not None:
+            body.append(self.fault_element(ctx.out_error))
+        else:
+            body.append(ctx.out_object[0])
+        ctx.out_document = envelope
+        self.event_manager.fire_event("after_serialize", ctx)
+
+    def _server_version_info(self, envelope, header: EwsHeader | None) -> None:
+        b = self.build
+        head = sub(envelope, S + "Header")
+        info = etree.SubElement(head, T + "ServerVersionInfo", nsmap={"h": TYPES_NS})
+        info.set("MajorVersion", str(b.major))
+        info.set("MinorVersion", str(b.minor))
+        info.set("MajorBuildNumber", str(b.build))
+        info.set("MinorBuildNumber", str(b.revision))
+        # exchangelib adopts this value, so echo a version the server accepts.
+        info.set("Version", header.schema if header else b.newest_schema)
+
+    def fault_element(self, error) -> etree._Element:
+        if isinstance(error, EwsFault):
+            fault = error
+        elif isinstance(error, ResourceNotFoundError):
+            operation = str(error.faultstring).split("}")[-1].rstrip("'\" ")
+            fault = EwsFault("ErrorInvalidRequest",
+                             f"The request is invalid: this server does not support the operation '{operation}'.")
+        elif isinstance(error, RequestTooLongError):
+            fault = EwsFault("ErrorRequestTooLarge", "The request is too large.", http_status=413)
+        else:
+            log.error("internal error answered as ErrorInternalServerError: %r", error)
+            fault = EwsFault("ErrorInternalServerError", "An internal server error occurred. The operation failed.")
+        el = etree.Element(S + "Fault")
+        # faultcode is a QName whose prefix must be bound on the element itself.
+        code = etree.SubElement(el, "faultcode", nsmap={"a": TYPES_NS})
+        code.text = "a:" + fault.code
+        fs = sub(el, "faultstring", fault.message)
+        fs.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
+        detail = sub(el, "detail")
+        etree.SubElement(detail, E + "ResponseCode", nsmap={"e": ERRORS_NS}).text = fault.code
+        etree.SubElement(detail, E + "Message", nsmap={"e": ERRORS_NS}).text = fault.message
+        if fault.line is not None or fault.back_off_ms is not None:
+            xml = etree.SubElement(detail, T + "MessageXml", nsmap={"t": TYPES_NS})
+            if fault.line is not None:
+                sub(xml, T + "LineNumber", str(fault.line))
+                sub(xml, T + "LinePosition", str(fault.column or 0))
+                sub(xml, T + "Violation", fault.violation or fault.message)
+            if fault.back_off_ms is not None:
+                value = sub(xml, T + "Value", str(fault.back_off_ms))
+                value.set("Name", "BackOffMilliseconds")
+        return el
+
+    def fault_to_http_response_code(self, fault):
+        status = getattr(fault, "http_status", 500)
+        return {500: "500 Internal Server Error", 503: "503 Service Unavailable",
+                413: "413 Request Entity Too Large"}.get(status, "500 Internal Server Error")
+
+    def create_out_string(self, ctx, charset=None):
+        ctx.out_string = [etree.tostring(ctx.out_document, encoding="utf-8", xml_declaration=True)]

@@ -1,0 +1,131 @@
+"""EWS namespaces, tag names and small helpers for building and reading XML."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lxml import etree
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+MESSAGES_NS = "http://schemas.microsoft.com/exchange/services/2006/messages"
+ERRORS_NS = "http://schemas.microsoft.com/exchange/services/2006/errors"
+# Namespaces that some published samples print by mistake (https instead of http).
+MISTAKEN_NAMESPACES = {
+    ns.replace("http://", "https://"): ns for ns in (SOAP_NS, TYPES_NS, MESSAGES_NS, ERRORS_NS)
+}
+
+S = f"{{{SOAP_NS}}}"
+T = f"{{{TYPES_NS}}}"
+M = f"{{{MESSAGES_NS}}}"
+E = f"{{{ERRORS_NS}}}"
+RESPONSE_NSMAP = {"m": MESSAGES_NS, "t": TYPES_NS}
+
+
+class SchemaViolation(Exception):
+    """A request that breaks the schema: answered with the ErrorSchemaValidation fault."""
+
+    def __init__(self, message: str, element: etree._Element | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line if line is not None else (element.sourceline if element is not None else None)
+        self.column = column if column is not None else 0
+
+
+def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def format_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    out = f"{sign}P"
+    if days:
+        out += f"{days}D"
+    if hours or minutes or secs or not days:
+        out += "T"
+        if hours:
+            out += f"{hours}H"
+        if minutes:
+            out += f"{minutes}M"
+        if secs or not (hours or minutes):
+            out += f"{secs}S"
+    return out
+
+
+def parse_datetime(el: etree._Element) -> datetime:
+    return datetime_value(el.text, f"element '{localname(el)}'", el)
+
+
+def datetime_value(text: str | None, what: str, el: etree._Element | None = None) -> datetime:
+    """An xs:dateTime; one without a zone is read as UTC (project decision)."""
+    text = (text or "").strip()
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise SchemaViolation(f"The value '{text}' of {what} is not a valid xs:dateTime.", el) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def parse_bool(el: etree._Element) -> bool:
+    text = (el.text or "").strip()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise SchemaViolation(
+        f"The value '{text}' of element '{etree.QName(el).localname}' is not a valid xs:boolean.", el
+    )
+
+
+def parse_int(el: etree._Element, low: int | None = None, high: int | None = None) -> int:
+    return int_value(el.text, f"element '{localname(el)}'", el, low, high)
+
+
+def int_value(text: str | None, what: str, el: etree._Element | None = None,
+              low: int | None = None, high: int | None = None) -> int:
+    text = (text or "").strip()
+    try:
+        value = int(text)
+    except ValueError:
+        raise SchemaViolation(f"The value '{text}' of {what} is not a valid integer.", el) from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise SchemaViolation(f"The value '{text}' of {what} is out of range.", el)
+    return value
+
+
+def parse_enum(el: etree._Element | None, text: str | None, allowed: dict[str, str] | tuple[str, ...],
+               what: str) -> str:
+    value = (text or "").strip()
+    if value not in allowed:
+        raise SchemaViolation(
+            f"The value '{value}' is invalid for {what}; expected one of: {', '.join(allowed)}.", el
+        )
+    return allowed[value] if isinstance(allowed, dict) else value
+
+
+def text_of(parent: etree._Element, tag: str) -> str | None:
+    el = parent.find(tag)
+    return None if el is None else (el.text or "")
+
+
+def localname(el: etree._Element) -> str:
+    return etree.QName(el).localname

@@ -1,0 +1,58 @@
+"""The store interface the meeting rules are written against."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from ..rules.model import Item
+
+
+class Transaction(ABC):
+    """All reads and writes of one workflow step; committed together or not at all."""
+
+    @abstractmethod
+    def get(self, item_id: str) -> Item | None: ...
+
+    @abstractmethod
+    def put(self, item: Item) -> None:
+        """Insert or replace an item."""
+
+    @abstractmethod
+    def delete(self, item_id: str) -> None: ...
+
+    @abstractmethod
+    def list_folder(
+        self, mailbox: str, folder: str, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[Item], int]:
+        """Items of a folder, newest received first, and the folder's item count."""
+
+    @abstractmethod
+    def calendar_view(
+        self, mailbox: str, folder: str, start: datetime, end: datetime
+    ) -> list[Item]:
+        """Items of a folder overlapping [start, end), by start time."""
+
+    @abstractmethod
+    def by_uid(self, mailbox: str, uid: str) -> list[Item]:
+        """Every item of a mailbox that belongs to the meeting ``uid``."""
+
+
+class Store(ABC):
+    @abstractmethod
+    def transaction(self, write: bool = True) -> AbstractContextManager[Transaction]:
+        """A transaction; a write transaction holds the store's write lock from the start."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["Store", "Transaction", "Iterator"]

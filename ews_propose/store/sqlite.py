@@ -1,0 +1,181 @@
+"""SQLite store: one table of items, the item body as JSON beside indexed columns.
+
+Indexes follow the questions asked of it: a folder's items (mailbox, folder,
+received), a calendar window (mailbox, folder, start, end), a meeting's copies
+(mailbox, uid). File stores run in WAL mode; every write transaction starts with
+BEGIN IMMEDIATE so concurrent writers queue on the lock instead of failing late.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from ..rules.model import Item, format_utc, from_record, to_record
+from .base import Store, Transaction
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    mailbox TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    uid TEXT,
+    start TEXT,
+    "end" TEXT,
+    received TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_folder ON items (mailbox, folder, received);
+CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end");
+CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid);
+"""
+BUSY_TIMEOUT_S = 30.0
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get(self, item_id: str) -> Item | None:
+        row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
+        return from_record(json.loads(row[0])) if row else None
+
+    def put(self, item: Item) -> None:
+        self._conn.execute(
+            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.id,
+                item.mailbox.lower(),
+                item.folder,
+                item.kind,
+                item.uid,
+                format_utc(item.start) if item.start else None,
+                format_utc(item.end) if item.end else None,
+                format_utc(item.received) if item.received else None,
+                json.dumps(to_record(item), separators=(",", ":")),
+            ),
+        )
+
+    def delete(self, item_id: str) -> None:
+        self._conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
+
+    def list_folder(
+        self, mailbox: str, folder: str, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[Item], int]:
+        key = (mailbox.lower(), folder)
+        total = self._conn.execute(
+            "SELECT count(*) FROM items WHERE mailbox = ? AND folder = ?", key
+        ).fetchone()[0]
+        rows = self._conn.execute(
+            "SELECT data FROM items WHERE mailbox = ? AND folder = ?"
+            " ORDER BY received DESC, rowid DESC LIMIT ? OFFSET ?",
+            (*key, -1 if limit is None else limit, offset),
+        ).fetchall()
+        return [from_record(json.loads(r[0])) for r in rows], total
+
+    def calendar_view(
+        self, mailbox: str, folder: str, start: datetime, end: datetime
+    ) -> list[Item]:
+        rows = self._conn.execute(
+            'SELECT data FROM items WHERE mailbox = ? AND folder = ? AND start < ? AND "end" > ?'
+            " ORDER BY start, rowid",
+            (mailbox.lower(), folder, format_utc(end), format_utc(start)),
+        ).fetchall()
+        return [from_record(json.loads(r[0])) for r in rows]
+
+    def by_uid(self, mailbox: str, uid: str) -> list[Item]:
+        rows = self._conn.execute(
+            "SELECT data FROM items WHERE mailbox = ? AND uid = ? ORDER BY rowid",
+            (mailbox.lower(), uid),
+        ).fetchall()
+        return [from_record(json.loads(r[0])) for r in rows]
+
+
+class SqliteStore(Store):
+    """An SQLite file, or ``:memory:`` (one connection shared under a lock)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._memory = path == ":memory:"
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        if not self._memory:
+            parent = os.path.dirname(os.path.abspath(path))
+            os.makedirs(parent, exist_ok=True)
+        conn = self._connect()
+        with conn:
+            conn.executescript(_SCHEMA)
+            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if found is None:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            elif int(found[0]) != SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"store {path} has schema version {found[0]}, this version needs {SCHEMA_VERSION}"
+                )
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._memory:
+            if not self._connections:
+                conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+                self._connections.append(conn)
+            return self._connections[0]
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Transaction]:
+        conn = self._connect()
+        guard = self._lock if self._memory else _NoLock
+        with guard:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SqliteTransaction(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            else:
+                conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+class _NoLockType:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NoLock = _NoLockType()
+
+
+def open_store(path: str) -> SqliteStore:
+    return SqliteStore(path)

@@ -1,0 +1,163 @@
+"""Server builds, requested schema versions, and the one table of feature gates.
+
+Every version check in the project reads ``GATES``: the emulator (what it offers and
+accepts), the serializers (which elements an older requested schema may see) and
+the client (whether a server can take a proposal).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+# ExchangeVersionType values, oldest first (types.xsd order).
+SCHEMA_VERSIONS: tuple[str, ...] = (
+    "Exchange2007",
+    "Exchange2007_SP1",
+    "Exchange2009",
+    "Exchange2010",
+    "Exchange2010_SP1",
+    "Exchange2010_SP2",
+    "Exchange2012",
+    "Exchange2013",
+    "Exchange2013_SP1",
+    "Exchange2015",
+    "Exchange2016",
+    "V2015_10_05",
+    "V2016_01_06",
+    "V2016_04_13",
+    "V2016_07_13",
+    "V2016_10_10",
+    "V2017_01_07",
+    "V2017_04_14",
+    "V2017_07_11",
+    "V2017_10_09",
+    "V2018_01_08",
+)
+_SCHEMA_RANK = {name: i for i, name in enumerate(SCHEMA_VERSIONS)}
+
+
+def schema_rank(version: str) -> int:
+    """Position of a requested schema version; KeyError when it is not a known value."""
+    return _SCHEMA_RANK[version]
+
+
+def is_schema_version(version: str) -> bool:
+    return version in _SCHEMA_RANK
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Build:
+    """A server build such as 15.00.0800.007 (major.minor.build.revision)."""
+
+    major: int
+    minor: int
+    build: int
+    revision: int
+
+    _PATTERN = re.compile(r"^\s*(\d{1,3})\.(\d{1,3})\.(\d{1,5})\.(\d{1,5})\s*$")
+
+    @classmethod
+    def parse(cls, text: str) -> Build:
+        m = cls._PATTERN.match(text or "")
+        if not m:
+            raise ValueError(
+                f"invalid server build {text!r}: expected four dotted numbers such as 15.00.0800.007"
+            )
+        return cls(*(int(part) for part in m.groups()))
+
+    def __str__(self) -> str:
+        return f"{self.major:02d}.{self.minor:02d}.{self.build:04d}.{self.revision:03d}"
+
+    def _key(self) -> tuple[int, int, int, int]:
+        return (self.major, self.minor, self.build, self.revision)
+
+    def __lt__(self, other: Build) -> bool:
+        return self._key() < other._key()
+
+    @property
+    def newest_schema(self) -> str:
+        """The newest RequestServerVersion value a server of this build understands."""
+        for floor, schema in _BUILD_SCHEMAS:
+            if self >= floor:
+                return schema
+        return "Exchange2007"
+
+
+# Known public builds (facts doc, section 2).
+EXCHANGE_2010_SP3 = Build(14, 3, 123, 4)
+EXCHANGE_2013_RTM = Build(15, 0, 516, 32)
+EXCHANGE_2013_CU3 = Build(15, 0, 775, 38)
+PROPOSE_NEW_TIME_BUILD = Build(15, 0, 800, 7)
+EXCHANGE_2013_SP1 = Build(15, 0, 847, 32)
+EXCHANGE_2016_RTM = Build(15, 1, 225, 42)
+# The default emulated server: Exchange 2019 CU14, an on-premises build that keeps EWS.
+DEFAULT_BUILD = Build(15, 2, 1544, 4)
+
+# Newest schema version accepted by each build range, newest range first.
+# Project decision: 15.1 and later accept every ExchangeVersionType value.
+_BUILD_SCHEMAS: tuple[tuple[Build, str], ...] = (
+    (Build(15, 1, 0, 0), SCHEMA_VERSIONS[-1]),
+    (EXCHANGE_2013_SP1, "Exchange2013_SP1"),
+    (Build(15, 0, 0, 0), "Exchange2013"),
+    (Build(14, 3, 0, 0), "Exchange2010_SP2"),
+    (Build(14, 2, 0, 0), "Exchange2010_SP2"),
+    (Build(14, 1, 0, 0), "Exchange2010_SP1"),
+    (Build(14, 0, 0, 0), "Exchange2010"),
+    (Build(8, 1, 0, 0), "Exchange2007_SP1"),
+)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The oldest server build and requested schema version that have a feature."""
+
+    feature: str
+    min_build: Build
+    min_schema: str
+    note: str
+
+    def server_has(self, build: Build) -> bool:
+        return build >= self.min_build
+
+    def schema_has(self, requested_schema: str) -> bool:
+        return schema_rank(requested_schema) >= schema_rank(self.min_schema)
+
+    def open_for(self, build: Build, requested_schema: str) -> bool:
+        return self.server_has(build) and self.schema_has(requested_schema)
+
+
+# Feature -> gate. Elements that only exist from a schema version are gated here too,
+# so an answer to an older requested schema leaves them out.
+GATES: dict[str, Gate] = {
+    g.feature: g
+    for g in (
+        Gate(
+            "propose_new_time",
+            PROPOSE_NEW_TIME_BUILD,
+            "Exchange2013",
+            "ProposeNewTime response object; ProposedStart/ProposedEnd on replies, "
+            "MeetingResponse and attendees. Docs list Exchange2013_SP1, Microsoft's own "
+            "sample sends Exchange2013 (project decision: Exchange2013).",
+        ),
+        Gate(
+            "add_item_to_my_calendar",
+            Build(15, 0, 0, 0),
+            "Exchange2013",
+            "AddItemToMyCalendar response object (absent from the 2010 SP2 schema).",
+        ),
+        Gate(
+            "accept_item",
+            Build(8, 1, 0, 0),
+            "Exchange2007_SP1",
+            "AcceptItem/TentativelyAcceptItem/DeclineItem through CreateItem.",
+        ),
+    )
+}
+
+
+def gate(feature: str) -> Gate:
+    return GATES[feature]
+

@@ -1,0 +1,150 @@
+"""Test helpers for talking raw SOAP to an EWS endpoint and reading the answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from lxml import etree
+
+NS = {
+    "s": "http://schemas.xmlsoap.org/soap/envelope/",
+    "m": "http://schemas.microsoft.com/exchange/services/2006/messages",
+    "t": "http://schemas.microsoft.com/exchange/services/2006/types",
+    "e": "http://schemas.microsoft.com/exchange/services/2006/errors",
+}
+PASSWORDS = {
+    "AlexW@contoso.com": "alex-demo-pw",
+    "AdeleV@contoso.com": "adele-demo-pw",
+    "MeganB@contoso.com": "megan-demo-pw",
+    "Rainier@contoso.com": "rainier-demo-pw",
+}
+
+
+def envelope(body: str, version: str | None = "Exchange2013", header: str = "") -> bytes:
+    version_header = f'<t:RequestServerVersion Version="{version}"/>' if version else ""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<soap:Envelope xmlns:soap="{NS["s"]}" xmlns:t="{NS["t"]}" xmlns:m="{NS["m"]}">'
+        f"<soap:Header>{version_header}{header}</soap:Header>"
+        f"<soap:Body>{body}</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+@dataclass
+class Answer:
+    status: int
+    content: bytes
+    headers: dict
+
+    @property
+    def root(self) -> etree._Element:
+        return etree.fromstring(self.content)
+
+    def xpath(self, expr: str):
+        return self.root.xpath(expr, namespaces=NS)
+
+    def first(self, expr: str):
+        found = self.xpath(expr)
+        assert found, f"nothing at {expr} in:\n{self.content.decode()}"
+        return found[0]
+
+    def text(self, expr: str) -> str:
+        value = self.first(expr)
+        return value if isinstance(value, str) else (value.text or "")
+
+    @property
+    def response_codes(self) -> list[str]:
+        return [el.text for el in self.xpath("//m:ResponseCode")]
+
+    @property
+    def fault_code(self) -> str | None:
+        found = self.xpath("//s:Fault/detail/e:ResponseCode")
+        return found[0].text if found else None
+
+
+class Soap:
+    """One mailbox's raw SOAP line to the endpoint."""
+
+    def __init__(self, endpoint: str, user: str, password: str | None = None,
+                 version: str | None = "Exchange2013") -> None:
+        self.endpoint = endpoint
+        self.user = user
+        self.password = password if password is not None else PASSWORDS[user]
+        self.version = version
+        self.session = requests.Session()
+
+    def post(self, data: bytes, auth=True, content_type="text/xml; charset=utf-8") -> Answer:
+        r = self.session.post(
+            self.endpoint, data=data, headers={"Content-Type": content_type},
+            auth=(self.user, self.password) if auth else None, timeout=30,
+        )
+        return Answer(r.status_code, r.content, dict(r.headers))
+
+    def call(self, body: str, version: str | None = ..., header: str = "") -> Answer:  # type: ignore[assignment]
+        return self.post(envelope(body, self.version if version is ... else version, header))
+
+    # --- the calls most tests need -------------------------------------------------
+
+    def find_ids(self, folder: str, item_element: str | None = None) -> list[tuple[str, str]]:
+        answer = self.call(
+            f'<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+            f'<m:IndexedPageItemView MaxEntriesReturned="100" Offset="0" BasePoint="Beginning"/>'
+            f'<m:ParentFolderIds><t:DistinguishedFolderId Id="{folder}"/></m:ParentFolderIds></m:FindItem>'
+        )
+        assert answer.status == 200, answer.content
+        kind = f"t:{item_element}" if item_element else "*"
+        return [(el.get("Id"), el.get("ChangeKey"))
+                for el in answer.xpath(f"//t:Items/{kind}/t:ItemId")]
+
+    def get(self, item_id: str, shape: str = "AllProperties", extra: tuple[str, ...] = ()) -> Answer:
+        props = "".join(f'<t:FieldURI FieldURI="{u}"/>' for u in extra)
+        additional = f"<t:AdditionalProperties>{props}</t:AdditionalProperties>" if extra else ""
+        return self.call(
+            f"<m:GetItem><m:ItemShape><t:BaseShape>{shape}</t:BaseShape>{additional}</m:ItemShape>"
+            f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>'
+        )
+
+    def create_meeting(self, subject: str, start: str, end: str, attendees=("AdeleV@contoso.com",),
+                       rooms=(), allow_proposals: bool = True, send="SendToAllAndSaveCopy") -> tuple[str, str]:
+        required = "".join(
+            f"<t:Attendee><t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox></t:Attendee>"
+            for a in attendees)
+        resources = "".join(
+            f"<t:Attendee><t:Mailbox><t:EmailAddress>{a}</t:EmailAddress></t:Mailbox></t:Attendee>"
+            for a in rooms)
+        answer = self.call(
+            f'<m:CreateItem SendMeetingInvitations="{send}"><m:Items><t:CalendarItem>'
+            f"<t:Subject>{subject}</t:Subject><t:Start>{start}</t:Start><t:End>{end}</t:End>"
+            f"<t:Location>Cafe</t:Location>"
+            + (f"<t:RequiredAttendees>{required}</t:RequiredAttendees>" if required else "")
+            + (f"<t:Resources>{resources}</t:Resources>" if resources else "")
+            + f"<t:AllowNewTimeProposal>{'true' if allow_proposals else 'false'}</t:AllowNewTimeProposal>"
+            "</t:CalendarItem></m:Items></m:CreateItem>"
+        )
+        assert answer.response_codes == ["NoError"], answer.content
+        el = answer.first("//t:CalendarItem/t:ItemId")
+        return el.get("Id"), el.get("ChangeKey")
+
+    def reply(self, reference_id: str, kind: str = "TentativelyAcceptItem", proposed: tuple[str, str] | None = None,
+              body: str = "", disposition: str | None = "SendAndSaveCopy", version=...) -> Answer:
+        proposal = (f"<t:ProposedStart>{proposed[0]}</t:ProposedStart><t:ProposedEnd>{proposed[1]}</t:ProposedEnd>"
+                    if proposed else "")
+        body_el = f'<t:Body BodyType="Text">{body}</t:Body>' if body else ""
+        attr = f' MessageDisposition="{disposition}"' if disposition else ""
+        return self.call(
+            f"<m:CreateItem{attr}><m:Items><t:{kind}>{body_el}"
+            f'<t:ReferenceItemId Id="{reference_id}"/>{proposal}</t:{kind}></m:Items></m:CreateItem>',
+            version=version,
+        )
+
+    def move(self, item_id: str, change_key: str, start: str, end: str,
+             send="SendToAllAndSaveCopy", conflict="AutoResolve") -> Answer:
+        return self.call(
+            f'<m:UpdateItem ConflictResolution="{conflict}" SendMeetingInvitationsOrCancellations="{send}">'
+            f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{item_id}" ChangeKey="{change_key}"/><t:Updates>'
+            f'<t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>{start}</t:Start>'
+            f"</t:CalendarItem></t:SetItemField>"
+            f'<t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem><t:End>{end}</t:End>'
+            f"</t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>"
+        )
