@@ -1,0 +1,180 @@
+"""The meeting rules on their own: plain Python over the store, no XML, no HTTP."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ews_propose.directory import Directory
+from ews_propose.rules import MeetingRules, NewItem, Reply, RuleError
+from ews_propose.rules import engine as E
+from ews_propose.rules import model as m
+from ews_propose.store import SqliteStore
+from ews_propose.store.base import Store
+
+ALEX, ADELE, MEGAN, ROOM = "AlexW@contoso.com", "AdeleV@contoso.com", "MeganB@contoso.com", "Rainier@contoso.com"
+NOON = datetime(2026, 12, 1, 12, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with SqliteStore(str(tmp_path / "rules.sqlite3")) as s:
+        yield s
+
+
+@pytest.fixture
+def rules(store):
+    return MeetingRules(store, Directory.demo())
+
+
+def invite(rules, *attendees, allow=True, start=NOON, organizer=ALEX):
+    new = NewItem(kind=m.CALENDAR_ITEM, subject="Lunch", start=start, end=start + HOUR,
+                  allow_new_time_proposal=allow,
+                  attendees=[m.Attendee(a, role=m.RESOURCE if a == ROOM else m.REQUIRED) for a in attendees])
+    return rules.create_calendar_item(organizer, new, send=E.SEND_AND_SAVE)
+
+
+def inbox(rules, who, kind=None):
+    items, _ = rules.list_folder(who, m.INBOX, E.View())
+    return [i for i in items if kind is None or i.kind == kind]
+
+
+def folder(rules, who, name):
+    return rules.list_folder(who, name, E.View())[0]
+
+
+def test_decline_with_proposal_frees_the_time_and_tells_the_organizer(rules):
+    meeting = invite(rules, ADELE)
+    (request,) = inbox(rules, ADELE)
+    result = rules.respond(ADELE, request.id, Reply(m.DECLINE, proposed_start=NOON + 24 * HOUR,
+                                                    proposed_end=NOON + 25 * HOUR))
+    assert result.calendar_item.folder == m.DELETED
+    assert result.calendar_item.free_busy == m.FREE
+    (response,) = inbox(rules, ALEX, m.MEETING_RESPONSE)
+    assert response.item_class == "IPM.Schedule.Meeting.Resp.Neg"
+    assert response.subject == "New Time Proposed: Lunch"
+    entry = rules.get_item(ALEX, meeting.id).attendee(ADELE)
+    assert (entry.response, entry.proposed_start) == (m.DECLINE, NOON + 24 * HOUR)
+
+
+def test_save_only_reply_is_a_draft_and_changes_nothing_else(rules):
+    meeting = invite(rules, ADELE)
+    (request,) = inbox(rules, ADELE)
+    result = rules.respond(ADELE, request.id, Reply(m.ACCEPT), disposition=E.SAVE_ONLY)
+    assert result.draft is not None and result.draft.folder == m.DRAFTS and result.draft.is_draft
+    assert inbox(rules, ADELE) == [rules.get_item(ADELE, request.id)]
+    assert inbox(rules, ALEX) == []
+    assert rules.get_item(ALEX, meeting.id).attendee(ADELE).response == m.UNKNOWN
+
+
+def test_answering_twice_updates_the_organizer_once_per_answer(rules):
+    meeting = invite(rules, ADELE)
+    (request,) = inbox(rules, ADELE)
+    first = rules.respond(ADELE, request.id, Reply(m.TENTATIVE, proposed_start=NOON + HOUR,
+                                                   proposed_end=NOON + 2 * HOUR))
+    # A second answer, from the calendar item (the request is in Deleted Items now).
+    rules.respond(ADELE, first.calendar_item.id, Reply(m.ACCEPT))
+    entry = rules.get_item(ALEX, meeting.id).attendee(ADELE)
+    assert entry.response == m.ACCEPT
+    assert entry.proposed_start is None  # the plain accept withdrew the proposal
+    assert len(inbox(rules, ALEX, m.MEETING_RESPONSE)) == 2
+
+
+def test_reply_after_the_organizer_deleted_the_meeting_still_arrives(rules):
+    meeting = invite(rules, ADELE)
+    rules.delete_item(ALEX, meeting.id, E.HARD_DELETE, E.SEND_NONE)
+    (request,) = inbox(rules, ADELE)
+    rules.respond(ADELE, request.id, Reply(m.ACCEPT))
+    (response,) = inbox(rules, ALEX, m.MEETING_RESPONSE)
+    assert response.associated_item_id is None
+
+
+def test_only_the_organizer_changes_allow_new_time_proposal(rules):
+    invite(rules, ADELE)
+    (calendar_item,) = folder(rules, ADELE, m.CALENDAR)
+    with pytest.raises(RuleError) as refused:
+        rules.update_item(ADELE, calendar_item.id, None, {"allow_new_time_proposal": False})
+    assert refused.value.reason == "not_organizer"
+
+
+def test_organizer_can_forbid_proposals_later(rules):
+    meeting = invite(rules, ADELE)
+    rules.update_item(ALEX, meeting.id, meeting.change_key, {"allow_new_time_proposal": False},
+                      send=E.SEND)
+    request = [r for r in inbox(rules, ADELE) if not r.is_out_of_date][0]
+    assert request.request_type == m.INFORMATIONAL_UPDATE
+    assert m.ACT_PROPOSE not in rules.actions(ADELE, request, proposals_supported=True)
+    with pytest.raises(RuleError) as refused:
+        rules.respond(ADELE, request.id, Reply(m.TENTATIVE, proposed_start=NOON, proposed_end=NOON + HOUR))
+    assert refused.value.reason == "proposals_not_allowed"
+
+
+def test_actions_by_reader(rules):
+    meeting = invite(rules, ADELE)
+    (request,) = inbox(rules, ADELE)
+    assert rules.actions(ALEX, meeting, True) == [m.ACT_CANCEL, m.ACT_FORWARD]
+    assert rules.actions(ADELE, request, True) == [m.ACT_ACCEPT, m.ACT_TENTATIVE, m.ACT_DECLINE,
+                                                   m.ACT_PROPOSE, m.ACT_REPLY, m.ACT_REPLY_ALL, m.ACT_FORWARD]
+    assert m.ACT_PROPOSE not in rules.actions(ADELE, request, False)
+    appointment = rules.create_calendar_item(ALEX, NewItem(kind=m.CALENDAR_ITEM, start=NOON, end=NOON + HOUR))
+    assert rules.actions(ALEX, appointment, True) == [m.ACT_FORWARD]
+
+
+def test_rooms_rebook_when_the_meeting_moves(rules):
+    invite(rules, ROOM, organizer=MEGAN, start=NOON + 24 * HOUR)  # the room is taken tomorrow
+    meeting = invite(rules, ADELE, ROOM)
+    assert rules.get_item(ALEX, meeting.id).attendee(ROOM).response == m.ACCEPT
+    current = rules.get_item(ALEX, meeting.id)
+    rules.update_item(ALEX, meeting.id, current.change_key,
+                      {"start": NOON + 24 * HOUR, "end": NOON + 25 * HOUR}, send=E.SEND)
+    assert rules.get_item(ALEX, meeting.id).attendee(ROOM).response == m.DECLINE
+    assert rules.get_item(ALEX, meeting.id).attendee(ADELE).response == m.NO_RESPONSE
+
+
+class FailingStore(Store):
+    """A store whose Nth write in a transaction fails, as a crash would."""
+
+    def __init__(self, inner: Store, fail_at: int) -> None:
+        self.inner, self.fail_at = inner, fail_at
+
+    @contextmanager
+    def transaction(self, write=True):
+        with self.inner.transaction(write) as tx:
+            writes = 0
+            real_put = tx.put
+
+            def put(item):
+                nonlocal writes
+                writes += 1
+                if writes == self.fail_at:
+                    raise RuntimeError("crash in the middle of a workflow step")
+                real_put(item)
+
+            tx.put = put
+            yield tx
+
+    def close(self):
+        self.inner.close()
+
+
+@pytest.mark.parametrize("fail_at", [1, 2, 3, 4, 5])
+def test_a_reply_lands_whole_or_not_at_all(store, fail_at):
+    rules = MeetingRules(store, Directory.demo())
+    meeting = invite(rules, ADELE)
+    (request,) = inbox(rules, ADELE)
+    before = {who: sorted((i.id, i.folder, i.change_key) for f in m.ITEM_FOLDERS for i in folder(rules, who, f))
+              for who in (ALEX, ADELE)}
+    broken = MeetingRules(FailingStore(store, fail_at), Directory.demo())
+    with pytest.raises(RuntimeError):
+        broken.respond(ADELE, request.id, Reply(m.TENTATIVE, proposed_start=NOON + HOUR,
+                                                proposed_end=NOON + 2 * HOUR))
+    after = {who: sorted((i.id, i.folder, i.change_key) for f in m.ITEM_FOLDERS for i in folder(rules, who, f))
+             for who in (ALEX, ADELE)}
+    assert after == before
+    # And the same reply, retried on the healthy store, goes through once.
+    rules.respond(ADELE, request.id, Reply(m.TENTATIVE, proposed_start=NOON + HOUR, proposed_end=NOON + 2 * HOUR))
+    assert len(inbox(rules, ALEX, m.MEETING_RESPONSE)) == 1
+    assert rules.get_item(ALEX, meeting.id).attendee(ADELE).response == m.TENTATIVE
