@@ -9,6 +9,7 @@ from ...rules.engine import View
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
 from ..items import item_element, parse_shape
+from ..query import parse_restriction, parse_sort
 from ..xml import M, SchemaViolation, T, datetime_value, int_value, parse_enum, sub
 from . import operation
 from ._folders import folder_ids, resolve_folder
@@ -23,25 +24,24 @@ def FindItem(req: EwsRequest, request):
     shape = parse_shape(request.find(M + "ItemShape"))
     paging = request.find(M + "IndexedPageItemView")
     calendar = request.find(M + "CalendarView")
-    if request.find(M + "Restriction") is not None or request.find(M + "QueryString") is not None:
-        unsupported = "Restrictions and query strings are not supported by this emulator yet."
-    else:
-        unsupported = None
+    query = _Query()
+    try:
+        query.read(request)
+    except ItemError as exc:
+        query.error = exc  # the same answer for every folder asked
     out = Responses("FindItem")
     for ident in folder_ids(request.find(M + "ParentFolderIds"), "ParentFolderIds"):
         try:
-            if unsupported:
-                raise ItemError("ErrorUnsupportedQueryFilter", unsupported)
+            if query.error:
+                raise query.error
             folder = resolve_folder(req.actor, ident)
-            if folder not in m.ITEM_FOLDERS:
-                items, total, offset, last = [], 0, 0, True
+            if folder not in m.ITEM_FOLDERS or traversal != "Shallow":
+                items, total, offset, last = [], 0, (None if calendar is not None else 0), True
             elif calendar is not None:
-                items, total, last = _calendar_view(req, folder, calendar)
+                items, total, last = _calendar_view(req, folder, calendar, query)
                 offset = None
             else:
-                items, total, offset, last = _paged(req, folder, paging)
-            if traversal != "Shallow":
-                items, total, last = [], 0, True
+                items, total, offset, last = _paged(req, folder, paging, query)
         except ItemError as exc:
             out.failure(exc)
             continue
@@ -57,24 +57,58 @@ def FindItem(req: EwsRequest, request):
     return out.root
 
 
-def _paged(req: EwsRequest, folder: str, view):
+class _Query:
+    """Restriction and SortOrder; without them, the store pages by itself."""
+
+    def __init__(self) -> None:
+        self.predicate = None
+        self.sort = None
+        self.error: ItemError | None = None
+
+    def read(self, request) -> None:
+        if request.find(M + "QueryString") is not None:
+            raise ItemError("ErrorUnsupportedQueryFilter", "Query strings (AQS) are not supported by this emulator.")
+        restriction = request.find(M + "Restriction")
+        if restriction is not None:
+            self.predicate = parse_restriction(restriction)
+        order = request.find(M + "SortOrder")
+        if order is not None:
+            self.sort = parse_sort(order)
+
+    @property
+    def active(self) -> bool:
+        return self.predicate is not None or self.sort is not None
+
+    def apply(self, items):
+        if self.predicate is not None:
+            items = [i for i in items if self.predicate(i)]
+        if self.sort is not None:
+            items = self.sort(items)
+        return items
+
+
+def _paged(req: EwsRequest, folder: str, view, query: _Query):
     offset, limit, from_end = 0, None, False
     if view is not None:
         offset = parse_int_attr(view, "Offset", required=True)
         if view.get("MaxEntriesReturned") is not None:
             limit = parse_int_attr(view, "MaxEntriesReturned", low=1)
         from_end = parse_enum(view, view.get("BasePoint", "Beginning"), BASE_POINTS, "BasePoint") == "End"
-    if from_end:
-        _, total = req.rules.list_folder(req.actor, folder, View(0, 0))
-        start = max(total - offset - (limit or total), 0)
-        items, _ = req.rules.list_folder(req.actor, folder, View(start, (total - offset - start)))
+    if query.active or from_end:
+        everything = query.apply(req.rules.list_folder(req.actor, folder, View())[0])
+        total = len(everything)
+        if from_end:
+            stop = max(total - offset, 0)
+            items = everything[max(stop - (limit or stop), 0):stop]
+        else:
+            items = everything[offset: None if limit is None else offset + limit]
     else:
         items, total = req.rules.list_folder(req.actor, folder, View(offset, limit))
     last = offset + len(items) >= total
     return items, total, offset, last
 
 
-def _calendar_view(req: EwsRequest, folder: str, view):
+def _calendar_view(req: EwsRequest, folder: str, view, query: _Query):
     if folder != m.CALENDAR:
         raise ItemError("ErrorCalendarFolderIsInvalidForCalendarView",
                         "A CalendarView can only be used on a calendar folder.")
@@ -89,7 +123,7 @@ def _calendar_view(req: EwsRequest, folder: str, view):
     if end - start > MAX_CALENDAR_VIEW:
         raise ItemError("ErrorCalendarViewRangeTooBig",
                         "The CalendarView range may be at most two years.")
-    items = req.rules.calendar_view(req.actor, folder, start, end)
+    items = query.apply(req.rules.calendar_view(req.actor, folder, start, end))
     total = len(items)
     if view.get("MaxEntriesReturned") is not None:
         items = items[: parse_int_attr(view, "MaxEntriesReturned", low=1)]

@@ -1,0 +1,195 @@
+"""FindItem's Restriction and SortOrder, as a predicate and a sort key over items.
+
+Supports And / Or / Not, the six comparisons, Contains, Excludes and Exists over the
+fields in ``QUERY_FIELDS``. Anything else is answered ErrorUnsupportedQueryFilter or
+ErrorUnsupportedPathForQuery / ErrorUnsupportedPathForSortGroup, as Exchange does for
+what it cannot search.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from datetime import datetime
+
+from lxml import etree
+
+from ..rules.model import Item
+from .errors import ItemError
+from .items import FREE_BUSY, REQUEST_TYPES, RESPONSE_TYPES
+from .xml import SchemaViolation, T, datetime_value, localname
+
+Predicate = Callable[[Item], bool]
+
+
+def _sender(item: Item) -> str | None:
+    return item.sender.smtp if item.sender else None
+
+
+def _organizer(item: Item) -> str | None:
+    return item.organizer.smtp if item.organizer else None
+
+
+# FieldURI -> (value getter, kind of value: str | datetime | bool | int)
+QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
+    "item:Subject": (lambda i: i.subject, "str"),
+    "item:ItemClass": (lambda i: i.item_class, "str"),
+    "item:Body": (lambda i: i.body, "str"),
+    "item:DateTimeReceived": (lambda i: i.received, "datetime"),
+    "item:DateTimeSent": (lambda i: i.received, "datetime"),
+    "item:DateTimeCreated": (lambda i: i.created, "datetime"),
+    "item:Importance": (lambda i: i.importance, "str"),
+    "item:Sensitivity": (lambda i: i.sensitivity, "str"),
+    "item:IsDraft": (lambda i: i.is_draft, "bool"),
+    "message:IsRead": (lambda i: i.is_read, "bool"),
+    "message:From": (_sender, "str"),
+    "message:Sender": (_sender, "str"),
+    "calendar:Start": (lambda i: i.start, "datetime"),
+    "calendar:End": (lambda i: i.end, "datetime"),
+    "calendar:UID": (lambda i: i.uid, "str"),
+    "calendar:Location": (lambda i: i.location, "str"),
+    "calendar:IsMeeting": (lambda i: i.is_meeting, "bool"),
+    "calendar:IsCancelled": (lambda i: i.is_cancelled, "bool"),
+    "calendar:IsAllDayEvent": (lambda i: i.is_all_day, "bool"),
+    "calendar:Organizer": (_organizer, "str"),
+    "calendar:MyResponseType": (lambda i: RESPONSE_TYPES.get(i.my_response or ""), "str"),
+    "calendar:LegacyFreeBusyStatus": (lambda i: FREE_BUSY.get(i.free_busy), "str"),
+    "calendar:AppointmentSequenceNumber": (lambda i: i.sequence, "int"),
+    "calendar:AllowNewTimeProposal": (lambda i: i.allow_new_time_proposal, "bool"),
+    "meeting:ResponseType": (lambda i: RESPONSE_TYPES.get(i.response or ""), "str"),
+    "meeting:IsOutOfDate": (lambda i: i.is_out_of_date, "bool"),
+    "meeting:HasBeenProcessed": (lambda i: i.has_been_processed, "bool"),
+    "meetingRequest:MeetingRequestType": (lambda i: REQUEST_TYPES.get(i.request_type or ""), "str"),
+}
+_COMPARISONS = {
+    "IsEqualTo": operator.eq,
+    "IsNotEqualTo": operator.ne,
+    "IsGreaterThan": operator.gt,
+    "IsGreaterThanOrEqualTo": operator.ge,
+    "IsLessThan": operator.lt,
+    "IsLessThanOrEqualTo": operator.le,
+}
+
+
+def _field(el: etree._Element) -> tuple[str, Callable[[Item], object], str]:
+    path = next((c for c in el if isinstance(c.tag, str)), None)
+    if path is None:
+        raise SchemaViolation(f"'{localname(el)}' needs a property path.", el)
+    if path.tag != T + "FieldURI":
+        raise ItemError("ErrorUnsupportedPathForQuery",
+                        f"Searching by {localname(path)} is not supported by this emulator.")
+    uri = path.get("FieldURI") or ""
+    if uri not in QUERY_FIELDS:
+        raise ItemError("ErrorUnsupportedPathForQuery", f"Searching by {uri} is not supported by this emulator.")
+    getter, kind = QUERY_FIELDS[uri]
+    return uri, getter, kind
+
+
+def _constant(value: str, kind: str, el: etree._Element) -> object:
+    if kind == "datetime":
+        return datetime_value(value, "a Constant", el)
+    if kind == "bool":
+        if value not in ("true", "false", "1", "0"):
+            raise SchemaViolation(f"'{value}' is not a valid xs:boolean.", el)
+        return value in ("true", "1")
+    if kind == "int":
+        try:
+            return int(value)
+        except ValueError:
+            raise SchemaViolation(f"'{value}' is not a valid integer.", el) from None
+    return value
+
+
+def _constant_of(el: etree._Element) -> tuple[etree._Element, str]:
+    holder = el.find(T + "FieldURIOrConstant")
+    constant = (holder if holder is not None else el).find(T + "Constant")
+    if constant is None or constant.get("Value") is None:
+        raise ItemError("ErrorUnsupportedQueryFilter",
+                        "Only comparisons with a Constant value are supported by this emulator.")
+    return constant, constant.get("Value")
+
+
+def parse_restriction(el: etree._Element) -> Predicate:
+    expressions = [c for c in el if isinstance(c.tag, str)]
+    if len(expressions) != 1:
+        raise SchemaViolation("A Restriction holds exactly one search expression.", el)
+    return _expression(expressions[0])
+
+
+def _expression(el: etree._Element) -> Predicate:
+    name = localname(el)
+    children = [c for c in el if isinstance(c.tag, str)]
+    if name in ("And", "Or"):
+        parts = [_expression(c) for c in children]
+        combine = all if name == "And" else any
+        return lambda item: combine(p(item) for p in parts)
+    if name == "Not":
+        if len(children) != 1:
+            raise SchemaViolation("Not holds exactly one search expression.", el)
+        inner = _expression(children[0])
+        return lambda item: not inner(item)
+    if name == "Exists":
+        _, getter, _ = _field(el)
+        return lambda item: getter(item) not in (None, "")
+    if name in _COMPARISONS:
+        _, getter, kind = _field(el)
+        constant_el, text = _constant_of(el)
+        value = _constant(text, kind, constant_el)
+        compare = _COMPARISONS[name]
+
+        def predicate(item: Item) -> bool:
+            actual = getter(item)
+            if actual is None:
+                return compare is operator.ne
+            if kind == "str":
+                return compare(str(actual).lower(), str(value).lower())
+            return compare(actual, value)
+        return predicate
+    if name in ("Contains", "Excludes"):
+        _, getter, kind = _field(el)
+        if kind != "str":
+            raise ItemError("ErrorUnsupportedQueryFilter", f"{name} works on text properties only.")
+        constant_el, text = _constant_of(el)
+        mode = el.get("ContainmentMode", "Substring")
+        ignore_case = "IgnoreCase" in el.get("ContainmentComparison", "Exact")
+        needle = text.lower() if ignore_case else text
+
+        def contains(item: Item) -> bool:
+            hay = str(getter(item) or "")
+            hay = hay.lower() if ignore_case else hay
+            if mode == "FullString":
+                return hay == needle
+            if mode in ("Prefixed", "PrefixOnWords"):
+                return hay.startswith(needle) or (mode == "PrefixOnWords" and f" {needle}" in hay)
+            return needle in hay
+        return contains if name == "Contains" else (lambda item: not contains(item))
+    raise ItemError("ErrorUnsupportedQueryFilter", f"The search expression {name} is not supported by this emulator.")
+
+
+def parse_sort(el: etree._Element) -> Callable[[list[Item]], list[Item]]:
+    """SortOrder: FieldOrder elements, most significant first."""
+    orders = []
+    for order in el.findall(T + "FieldOrder"):
+        try:
+            _, getter, kind = _field(order)
+        except ItemError as exc:
+            raise ItemError("ErrorUnsupportedPathForSortGroup", exc.message) from None
+        descending = order.get("Order", "Ascending") == "Descending"
+        orders.append((getter, kind, descending))
+
+    def sort(items: list[Item]) -> list[Item]:
+        # Stable sorts applied least significant first; missing values sort first.
+        for getter, kind, descending in reversed(orders):
+            items = sorted(items, key=lambda i: _sort_key(getter(i), kind), reverse=descending)
+        return items
+    return sort
+
+
+def _sort_key(value: object, kind: str) -> tuple[int, object]:
+    if value is None:
+        return (0, "")
+    if kind == "str":
+        return (1, str(value).lower())
+    if isinstance(value, datetime):
+        return (1, value.timestamp())
+    return (1, value)

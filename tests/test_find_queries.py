@@ -1,0 +1,68 @@
+"""FindItem restrictions and sort orders, through exchangelib's filter() and order_by()
+and as raw SOAP."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from exchangelib import EWSDateTime, EWSTimeZone
+from exchangelib.items import MeetingRequest
+
+from .test_exchangelib_roundtrip import account
+
+UTC = EWSTimeZone("UTC")
+DAY = ("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z")
+
+
+def test_exchangelib_filter_and_order_by(emulator, alex):
+    for n, hour in enumerate((15, 9, 12)):
+        alex.create_meeting(f"Meeting {n}", f"2026-12-01T{hour:02d}:00:00Z", f"2026-12-01T{hour:02d}:30:00Z")
+    adele = account(emulator, "AdeleV@contoso.com")
+
+    by_start = [i.subject for i in adele.calendar.all().order_by("start")]
+    assert by_start == ["Meeting 1", "Meeting 2", "Meeting 0"]
+    newest_first = [i.subject for i in adele.calendar.all().order_by("-start")]
+    assert newest_first == ["Meeting 0", "Meeting 2", "Meeting 1"]
+
+    requests = adele.inbox.filter(subject="Meeting 2")
+    assert [type(r) for r in requests] == [MeetingRequest]
+    afternoon = adele.calendar.filter(start__gte=EWSDateTime(2026, 12, 1, 12, tzinfo=UTC))
+    assert sorted(i.subject for i in afternoon) == ["Meeting 0", "Meeting 2"]
+    assert adele.inbox.filter(subject__contains="eeting").count() == 3
+
+    view = adele.calendar.view(start=EWSDateTime(2026, 12, 1, 11, tzinfo=UTC),
+                               end=EWSDateTime(2026, 12, 1, 11, tzinfo=UTC) + dt.timedelta(hours=3))
+    assert [i.subject for i in view] == ["Meeting 2"]
+
+
+def test_raw_restriction_with_paging(alex, adele):
+    for n in range(4):
+        alex.create_meeting(f"Lunch {n}", "2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
+    alex.create_meeting("Standup", "2026-12-01T09:00:00Z", "2026-12-01T09:15:00Z")
+    answer = adele.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+        '<t:AdditionalProperties><t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties></m:ItemShape>'
+        '<m:IndexedPageItemView MaxEntriesReturned="2" Offset="1" BasePoint="Beginning"/>'
+        '<m:Restriction><t:Contains ContainmentMode="Prefixed" ContainmentComparison="IgnoreCase">'
+        '<t:FieldURI FieldURI="item:Subject"/><t:Constant Value="lunch"/></t:Contains></m:Restriction>'
+        '<m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:Subject"/></t:FieldOrder>'
+        '</m:SortOrder><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>')
+    root = answer.first("//m:RootFolder")
+    assert root.get("TotalItemsInView") == "4"
+    assert [s.text for s in answer.xpath("//t:Subject")] == ["Lunch 1", "Lunch 2"]
+
+
+def test_unsupported_queries_are_named(adele):
+    def find(query):
+        return adele.call(
+            '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+            f'{query}<m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderIds></m:FindItem>')
+
+    odd_field = find('<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:Flag"/><t:FieldURIOrConstant>'
+                     '<t:Constant Value="x"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>')
+    assert odd_field.response_codes == ["ErrorUnsupportedPathForQuery"]
+    assert "item:Flag" in odd_field.text("//m:MessageText")
+    aqs = adele.call('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
+                     '</m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/>'
+                     '</m:ParentFolderIds><m:QueryString>subject:lunch</m:QueryString></m:FindItem>')
+    assert aqs.response_codes == ["ErrorUnsupportedQueryFilter"]
