@@ -79,3 +79,21 @@ def test_older_requested_schema_sees_no_2013_elements(emulator):
     assert legacy.get(meeting_id).xpath("//t:Attendee/t:ProposedStart") == []
     assert legacy.get(meeting_id).first("//s:Header/t:ServerVersionInfo").get("Version") == "Exchange2010_SP2"
     assert alex.get(response_id).text("//t:ProposedStart") == NEXT_DAY[0]
+
+
+@pytest.mark.server_build("15.00.0775.038")
+def test_exchangelib_sees_the_gate_as_a_schema_error(emulator):
+    from exchangelib.errors import ErrorSchemaValidation
+    from exchangelib.items import MeetingRequest, MeetingResponse
+
+    from .test_exchangelib_roundtrip import HOUR, NEXT_DAY, account, invite_adele, only
+
+    alex, adele = account(emulator, "AlexW@contoso.com"), account(emulator, "AdeleV@contoso.com")
+    assert alex.version.api_version == "Exchange2013"
+    invite_adele(alex)
+    request = only(adele.inbox.all(), MeetingRequest)
+    with pytest.raises(ErrorSchemaValidation, match="15.00.0800.007"):
+        request.tentatively_accept(proposed_start=NEXT_DAY, proposed_end=NEXT_DAY + HOUR)
+    assert list(alex.inbox.all()) == []
+    request.tentatively_accept()  # the fallback every pre-feature client used: a plain answer
+    assert only(alex.inbox.all(), MeetingResponse).subject == "Tentative: Lunch"
