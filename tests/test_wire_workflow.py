@@ -180,3 +180,35 @@ def test_paging_through_a_folder(alex, adele):
     assert root.get("IndexedPagingOffset") == "4"
     assert root.get("IncludesLastItemInRange") == "false"
     assert len(page.xpath("//t:Items/t:MeetingRequest")) == 2
+
+
+def test_message_properties_follow_their_item_type(alex, adele):
+    alex.create_meeting("Lunch", *LUNCH)
+    request = adele.get(the_request(adele), "IdOnly", ("message:IsResponseRequested", "item:ReminderIsSet"))
+    assert request.text("//t:MeetingRequest/t:IsResponseRequested") == "true"
+    assert request.text("//t:MeetingRequest/t:ReminderIsSet") == "true"
+    adele.reply(the_request(adele), "AcceptItem")
+    ((response_id, _),) = alex.find_ids("inbox", "MeetingResponse")
+    response = alex.get(response_id)
+    assert response.xpath("//t:MeetingResponse/t:IsResponseRequested") == []
+    assert response.text("//t:MeetingResponse/t:ReminderIsSet") == "false"
+    assert response.text("//t:MeetingResponse/t:ReminderMinutesBeforeStart") == "0"
+
+
+def test_recipients_given_by_address_get_display_names(alex, adele):
+    alex.call('<m:CreateItem MessageDisposition="SendOnly"><m:Items><t:Message><t:Subject>Hi</t:Subject>'
+              "<t:ToRecipients><t:Mailbox><t:EmailAddress>adelev@contoso.com</t:EmailAddress></t:Mailbox>"
+              "</t:ToRecipients></t:Message></m:Items></m:CreateItem>")
+    ((message_id, _),) = adele.find_ids("inbox")
+    got = adele.get(message_id)
+    assert got.text("//t:ToRecipients/t:Mailbox/t:Name") == "Adele Vance"
+    assert got.text("//t:DisplayTo") == "Adele Vance"
+    assert got.text("//t:From/t:Mailbox/t:Name") == "Alex Wilber"
+
+
+def test_the_organizers_copy_of_a_cancellation_offers_no_remove(alex, adele):
+    meeting_id, _ = alex.create_meeting("Lunch", *LUNCH)
+    alex.call('<m:DeleteItem DeleteType="HardDelete" SendMeetingCancellations="SendToAllAndSaveCopy">'
+              f'<m:ItemIds><t:ItemId Id="{meeting_id}"/></m:ItemIds></m:DeleteItem>')
+    ((sent_id, _),) = alex.find_ids("sentitems", "MeetingCancellation")
+    assert response_objects(alex.get(sent_id, "IdOnly", ("item:ResponseObjects",))) == ["ForwardItem"]

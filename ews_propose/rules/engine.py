@@ -190,6 +190,8 @@ class MeetingRules:
         ``proposals_supported`` is the server/schema side of the gate; the meeting side
         (allowed by the organizer, reader is not the organizer, not a series) is here.
         """
+        if item.kind == MEETING_CANCELLATION and item.is_organized_by(reader):
+            return [ACT_FORWARD]  # the organizer's own sent copy
         if item.kind == MEETING_CANCELLATION or (item.kind == CALENDAR_ITEM and item.is_cancelled):
             return [ACT_REMOVE]
         if item.kind == CALENDAR_ITEM and not item.is_meeting:
@@ -288,9 +290,9 @@ class MeetingRules:
             created=now,
             received=now,
             sender=self._person(actor),
-            to=list(new.to),
-            cc=list(new.cc),
-            bcc=list(new.bcc),
+            to=[self._resolve(p) for p in new.to],
+            cc=[self._resolve(p) for p in new.cc],
+            bcc=[self._resolve(p) for p in new.bcc],
             importance=new.importance,
             sensitivity=new.sensitivity,
             categories=list(new.categories),
@@ -708,6 +710,11 @@ class MeetingRules:
     def _person(self, smtp: str) -> Person:
         mailbox = self.directory.get(smtp)
         return Person(mailbox.smtp, mailbox.name) if mailbox else Person(smtp, smtp)
+
+    def _resolve(self, person: Person) -> Person:
+        """A recipient given by address gets its display name, as Exchange resolves it."""
+        mailbox = self.directory.get(person.smtp)
+        return Person(mailbox.smtp, mailbox.name) if mailbox else Person(person.smtp, person.name or person.smtp)
 
     def _name(self, smtp: str) -> str:
         mailbox = self.directory.get(smtp)

@@ -278,6 +278,18 @@ def _is_response_requested(item: Item) -> bool | None:
     return item.is_response_requested if item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST) else None
 
 
+def _has_reminder(item: Item) -> bool:
+    return item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST)
+
+
+def _reminder_is_set(item: Item) -> bool:
+    return item.reminder_is_set and _has_reminder(item)
+
+
+def _reminder_minutes(parent, item, reader):
+    sub(parent, T + "ReminderMinutesBeforeStart", str(item.reminder_minutes if _has_reminder(item) else 0))
+
+
 def _plain(fn: Writer) -> Callable[[str], Writer]:
     return lambda tag: fn
 
@@ -299,8 +311,8 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:DateTimeSent", "DateTimeSent", _datetime("received"), True, None),
     ("item:DateTimeCreated", "DateTimeCreated", _datetime("created"), True, None),
     ("item:ResponseObjects", "ResponseObjects", _plain(_response_objects), False, None),
-    ("item:ReminderIsSet", "ReminderIsSet", _bool("reminder_is_set"), True, None),
-    ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _text("reminder_minutes", empty_ok=True), True, None),
+    ("item:ReminderIsSet", "ReminderIsSet", _bool(_reminder_is_set), True, None),
+    ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _plain(_reminder_minutes), True, None),
     ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
     ("item:DisplayTo", "DisplayTo", _display("to"), True, None),
     ("item:HasAttachments", "HasAttachments", _const("false"), True, None),
@@ -354,13 +366,16 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
 ]
 FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat) for uri, el, make, default, feat in _TABLE}
 _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
+# Element names that two item types define differently are listed by FieldURI.
+_BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
+_BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequested"]
 
 _ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "DateTimeReceived",
          "Size", "Categories", "Importance", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "Culture"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
-            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "IsResponseRequested"]
+            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "message:IsResponseRequested"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
                     "ResponseType", "UID", "DateTimeStamp"]
 _CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
@@ -372,7 +387,7 @@ _CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "Required
 WIRE_ORDER: dict[str, list[Field]] = {
     kind: [_BY_ELEMENT[name] for name in names]
     for kind, names in {
-        m.CALENDAR_ITEM: _ITEM + ["UID", "DateTimeStamp"] + _CALENDAR_CORE + ["IsResponseRequested"]
+        m.CALENDAR_ITEM: _ITEM + ["UID", "DateTimeStamp"] + _CALENDAR_CORE + ["calendar:IsResponseRequested"]
         + _CALENDAR_PEOPLE,
         m.MESSAGE: _ITEM + _MESSAGE,
         m.MEETING_REQUEST: _ITEM + _MESSAGE + _MEETING_MESSAGE

@@ -1,6 +1,6 @@
 """FindItem's Restriction and SortOrder, as a predicate and a sort key over items.
 
-Supports And / Or / Not, the six comparisons, Contains, Excludes and Exists over the
+Supports And / Or / Not, the six comparisons, Contains and Exists over the
 fields in ``QUERY_FIELDS``. Anything else is answered ErrorUnsupportedQueryFilter or
 ErrorUnsupportedPathForQuery / ErrorUnsupportedPathForSortGroup, as Exchange does for
 what it cannot search.
@@ -145,7 +145,7 @@ def _expression(el: etree._Element) -> Predicate:
                 return compare(str(actual).lower(), str(value).lower())
             return compare(actual, value)
         return predicate
-    if name in ("Contains", "Excludes"):
+    if name == "Contains":
         _, getter, kind = _field(el)
         if kind != "str":
             raise ItemError("ErrorUnsupportedQueryFilter", f"{name} works on text properties only.")
@@ -162,7 +162,7 @@ def _expression(el: etree._Element) -> Predicate:
             if mode in ("Prefixed", "PrefixOnWords"):
                 return hay.startswith(needle) or (mode == "PrefixOnWords" and f" {needle}" in hay)
             return needle in hay
-        return contains if name == "Contains" else (lambda item: not contains(item))
+        return contains
     raise ItemError("ErrorUnsupportedQueryFilter", f"The search expression {name} is not supported by this emulator.")
 
 

@@ -10,20 +10,20 @@ from ...rules.ids import folder_id, is_folder_id
 from ..errors import ItemError
 from ..xml import SchemaViolation, T, localname
 
-# DistinguishedFolderIdNameType values this server has, and the others it knows of.
+# The distinguished folders this server hosts.
 HOSTED = {name: name for name in m.FOLDERS}
-KNOWN_NAMES = frozenset({
-    "calendar", "contacts", "deleteditems", "drafts", "inbox", "journal", "notes", "outbox",
-    "sentitems", "tasks", "msgfolderroot", "publicfoldersroot", "root", "junkemail", "searchfolders",
-    "voicemail", "recoverableitemsroot", "recoverableitemsdeletions", "recoverableitemsversions",
-    "recoverableitemspurges", "archiveroot", "archivemsgfolderroot", "archivedeleteditems",
-    "archiveinbox", "archiverecoverableitemsroot", "archiverecoverableitemsdeletions",
-    "archiverecoverableitemsversions", "archiverecoverableitemspurges", "syncissues", "conflicts",
-    "localfailures", "serverfailures", "recipientcache", "quickcontacts", "conversationhistory",
-    "adminauditlogs", "todosearch", "mycontacts", "directory", "imcontactlist", "peopleconnect",
-    "favorites", "mycontactsextended", "fromfavoritesenders", "scheduled", "clutter",
-    "companycontacts", "externalcontacts", "teamchat", "teamspaces",
-})
+# DistinguishedFolderIdNameType, as in wsdl/types.xsd.
+KNOWN_NAMES = frozenset("""
+calendar contacts deleteditems drafts inbox journal notes outbox sentitems tasks msgfolderroot
+publicfoldersroot root junkemail searchfolders voicemail recoverableitemsroot recoverableitemsdeletions
+recoverableitemsversions recoverableitemspurges recoverableitemsdiscoveryholds archiveroot
+archivemsgfolderroot archivedeleteditems archiveinbox archiverecoverableitemsroot
+archiverecoverableitemsdeletions archiverecoverableitemsversions archiverecoverableitemspurges
+archiverecoverableitemsdiscoveryholds syncissues conflicts localfailures serverfailures recipientcache
+quickcontacts conversationhistory adminauditlogs todosearch mycontacts directory imcontactlist
+peopleconnect favorites mecontact personmetadata teamspaceactivity teamspacemessaging
+teamspaceworkitems scheduled orionnotes tagitems alltaggeditems externalcontacts
+""".split())
 _NOT_HOSTED = "The specified folder could not be found in the store."
 
 
