@@ -263,11 +263,8 @@ class MeetingRules:
         with self.store.transaction() as tx:
             if attendees and send != SEND_NONE:
                 item.meeting_request_was_sent = True
-                tx.put(item)
-                self._send_request(tx, item, NEW_REQUEST, save_copy=send == SEND_AND_SAVE)
-                item = tx.get(item.id) or item
-            else:
-                tx.put(item)
+                return self._save_and_send(tx, item, NEW_REQUEST, save_copy=send == SEND_AND_SAVE)
+            tx.put(item)
         return item
 
     def send_message(
@@ -517,12 +514,9 @@ class MeetingRules:
                         a.response = NO_RESPONSE
                         a.last_response_time = None
                         a.proposed_start = a.proposed_end = None
-                tx.put(item)
                 kind = FULL_UPDATE if time_changed else INFORMATIONAL_UPDATE
-                self._send_request(tx, item, kind, save_copy=send == SEND_AND_SAVE)
-                item = tx.get(item.id) or item
-            else:
-                tx.put(item)
+                return self._save_and_send(tx, item, kind, save_copy=send == SEND_AND_SAVE)
+            tx.put(item)
             return item
 
     def delete_item(
@@ -546,6 +540,13 @@ class MeetingRules:
                 tx.delete(item.id)
 
     # --- delivery ------------------------------------------------------------------
+
+    def _save_and_send(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool) -> Item:
+        """Save the organizer's meeting, deliver it, and return it as delivery left it
+        (rooms answer at once, which updates its attendee list)."""
+        tx.put(meeting)
+        self._send_request(tx, meeting, request_type, save_copy)
+        return tx.get(meeting.id) or meeting
 
     def _send_request(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool) -> None:
         """Deliver the meeting (new or updated) to every attendee hosted here."""
@@ -668,23 +669,20 @@ class MeetingRules:
                 calendar_item.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
                 calendar_item.change_key = ids.new_change_key()
                 tx.put(calendar_item)
-            notice = self._request_copy(
-                meeting, mailbox.smtp, INBOX, request_type="", now=now,
-                associated=calendar_item.id if calendar_item else None,
-            )
-            notice.kind = MEETING_CANCELLATION
-            notice.item_class = CANCELLED_ITEM_CLASS
-            notice.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
-            notice.request_type = None
-            notice.is_cancelled = True
-            tx.put(notice)
+            tx.put(self._cancellation(meeting, mailbox.smtp, INBOX, now,
+                                      calendar_item.id if calendar_item else None))
         if save_copy:
-            notice = self._request_copy(meeting, meeting.mailbox, SENT, "", now, None, is_read=True)
-            notice.kind = MEETING_CANCELLATION
-            notice.item_class = CANCELLED_ITEM_CLASS
-            notice.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
-            notice.request_type = None
-            tx.put(notice)
+            tx.put(self._cancellation(meeting, meeting.mailbox, SENT, now, None, is_read=True))
+
+    def _cancellation(self, meeting: Item, mailbox: str, folder: str, now: datetime,
+                      associated: str | None, is_read: bool = False) -> Item:
+        notice = self._request_copy(meeting, mailbox, folder, "", now, associated, is_read=is_read)
+        notice.kind = MEETING_CANCELLATION
+        notice.item_class = CANCELLED_ITEM_CLASS
+        notice.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
+        notice.request_type = None
+        notice.is_cancelled = True
+        return notice
 
     # --- helpers -------------------------------------------------------------------
 
