@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from waitress import wasyncore
 from waitress.server import create_server
@@ -37,13 +39,17 @@ class EmulatorServer:
     ``serve_forever()`` blocks."""
 
     def __init__(self, config: ServerConfig, directory: Directory | None = None,
-                 store: Store | None = None, observer: Observer | None = None) -> None:
+                 store: Store | None = None, observer: Observer | None = None,
+                 wrap: Callable[[EwsApplication], Any] | None = None) -> None:
+        """``wrap`` turns the EWS WSGI application into the one served (a middleware:
+        fault injection, latency); ``observer`` sees every SOAP call."""
         self.config = config
         self.directory = directory or Directory.demo()
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
-        self._server = create_server(self.app, host=config.host, port=config.port,
+        self.wsgi = wrap(self.app) if wrap is not None else self.app
+        self._server = create_server(self.wsgi, host=config.host, port=config.port,
                                      threads=config.threads, ident="ews-propose")
         self._thread: threading.Thread | None = None
 

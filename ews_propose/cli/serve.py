@@ -1,4 +1,4 @@
-"""The ``ews-propose`` command."""
+"""``ews-propose serve``: run the emulator."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from .directory import Directory, DirectoryError
-from .server import EmulatorServer, ServerConfig
-from .versions import DEFAULT_BUILD, Build
-
-EXIT_USAGE = 2
+from ..directory import Directory, DirectoryError
+from ..server import EmulatorServer, ServerConfig
+from ..versions import DEFAULT_BUILD, Build
+from ._common import EXIT_USAGE
 
 
 def default_store_path() -> str:
@@ -37,12 +36,7 @@ def _port(text: str) -> int:
     return port
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ews-propose",
-        description="Offline Exchange Web Services emulator for the propose-new-time meeting workflow.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def register(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help="run the EWS emulator")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 picks a free one)")
@@ -53,10 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--server-build", type=_build, default=DEFAULT_BUILD, metavar="X",
                        help=f"emulated Exchange build, e.g. 15.00.0800.007 (default {DEFAULT_BUILD})")
     serve.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
-    return parser
+    serve.set_defaults(run=serve_command)
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve_command(args: argparse.Namespace) -> int:
     try:
         directory = Directory.load(args.directory) if args.directory else Directory.demo()
     except DirectoryError as exc:
@@ -87,14 +81,3 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         server.store.close()
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    return EXIT_USAGE
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,3 @@
+"""What every ``ews-propose`` subcommand shares."""
+
+EXIT_USAGE = 2
