@@ -44,9 +44,12 @@ def test_https_namespaces_from_the_documentation_are_named(alex):
 
 
 def test_unknown_operation_is_a_fault(alex):
-    answer = alex.call("<m:FrobnicateItem/>")
+    answer = alex.call("<m:FrobnicateItem/>", version="Exchange2010_SP1")
     assert_fault(answer, "ErrorInvalidRequest")
-    assert "FrobnicateItem" in answer.text("//faultstring")
+    assert answer.text("//faultstring") == ("The request is invalid: this server does not support the "
+                                            "operation 'FrobnicateItem'.")
+    # The fault still echoes the requested version (exchangelib reads it to pick a version).
+    assert answer.first("//t:ServerVersionInfo").get("Version") == "Exchange2010_SP1"
 
 
 def test_dtds_are_refused(alex):

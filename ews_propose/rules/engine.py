@@ -18,6 +18,7 @@ from ..directory import Directory
 from ..store.base import Store, Transaction
 from . import clock, ids
 from . import errors as E
+from .availability import Event, events_of
 from .errors import RuleError
 from .model import (
     ACCEPT,
@@ -183,6 +184,17 @@ class MeetingRules:
     ) -> list[Item]:
         with self.store.transaction(write=False) as tx:
             return tx.calendar_view(actor, folder, start, end)
+
+    def schedule(self, smtp: str, start: datetime, end: datetime) -> list[Event] | None:
+        """Anyone's free/busy events overlapping [start, end), or None for an unknown mailbox.
+
+        Free/busy is public within the organization: any mailbox may ask about any other.
+        """
+        mailbox = self.directory.get(smtp)
+        if mailbox is None:
+            return None
+        with self.store.transaction(write=False) as tx:
+            return events_of(tx.calendar_view(mailbox.smtp, CALENDAR, start, end))
 
     def actions(self, reader: str, item: Item, proposals_supported: bool) -> list[str]:
         """What ``reader`` may do with ``item`` (EWS ResponseObjects), in wire order.

@@ -4,6 +4,7 @@ and builders for EWS response messages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from functools import cached_property
 
 from lxml import etree
@@ -11,11 +12,11 @@ from lxml import etree
 from ..directory import Directory
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
-from ..rules.model import Item
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
 from .items import Reader
 from .protocol import DEFAULT_REQUEST_SCHEMA, EwsHeader
+from .timezones import windows_zone
 from .xml import RESPONSE_NSMAP, M, SchemaViolation, sub
 
 MAILBOX_ENV_KEY = "ews_propose.mailbox"
@@ -42,6 +43,8 @@ class EwsRequest:
         self.build = state.build
         self.schema = header.schema
         self.time_zone = header.time_zone
+        # Naive times in the request are in this zone (project decision: UTC without a header).
+        self.zone = windows_zone(header.time_zone) if header.time_zone else UTC
 
     def feature(self, name: str) -> bool:
         return gate(name).open_for(self.build, self.schema)
@@ -90,10 +93,6 @@ def require(parent: etree._Element, tag: str, name: str) -> etree._Element:
         raise SchemaViolation(f"The element '{etree.QName(parent).localname}' is missing its required "
                               f"child '{name}'.", parent)
     return el
-
-
-def get_items_or_errors(req: EwsRequest, ids: list[tuple[str, str | None]]) -> list[Item | Exception]:
-    return list(req.rules.get_items(req.actor, [item_id for item_id, _ in ids]))
 
 
 __all__ = ["EwsRequest", "Responses", "ServerState", "EwsFault", "require", "MAILBOX_ENV_KEY"]

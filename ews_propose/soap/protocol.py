@@ -156,15 +156,27 @@ class EwsSoap11(Soap11):
     def serialize(self, ctx, message):
         self.event_manager.fire_event("before_serialize", ctx)
         envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
-        header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else None
+        header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else self._header_if_readable(ctx)
         self._server_version_info(envelope, header)
         body = sub(envelope, S + "Body")
         if ctx.out_error is not None:
-            body.append(self.fault_element(ctx.out_error))
+            error = ctx.out_error
+            if isinstance(error, ResourceNotFoundError):
+                operation = etree.QName(ctx.method_request_string or "{}?").localname
+                error = EwsFault("ErrorInvalidRequest", "The request is invalid: this server does not "
+                                 f"support the operation '{operation}'.")
+            body.append(self.fault_element(error))
         else:
             body.append(ctx.out_object[0])
         ctx.out_document = envelope
         self.event_manager.fire_event("after_serialize", ctx)
+
+    def _header_if_readable(self, ctx) -> EwsHeader | None:
+        """The request's header when a fault came before it was read (unknown operation)."""
+        try:
+            return self._read_header(ctx.in_header_doc) if ctx.in_header_doc is not None else None
+        except Exception:
+            return None
 
     def _server_version_info(self, envelope, header: EwsHeader | None) -> None:
         b = self.build
@@ -180,10 +192,6 @@ class EwsSoap11(Soap11):
     def fault_element(self, error) -> etree._Element:
         if isinstance(error, EwsFault):
             fault = error
-        elif isinstance(error, ResourceNotFoundError):
-            operation = str(error.faultstring).split("}")[-1].rstrip("'\" ")
-            fault = EwsFault("ErrorInvalidRequest",
-                             f"The request is invalid: this server does not support the operation '{operation}'.")
         elif isinstance(error, RequestTooLongError):
             fault = EwsFault("ErrorRequestTooLarge", "The request is too large.", http_status=413)
         else:

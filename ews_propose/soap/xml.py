@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from lxml import etree
 
@@ -20,6 +23,19 @@ T = f"{{{TYPES_NS}}}"
 M = f"{{{MESSAGES_NS}}}"
 E = f"{{{ERRORS_NS}}}"
 RESPONSE_NSMAP = {"m": MESSAGES_NS, "t": TYPES_NS}
+
+
+# The zone naive times of the request being read are in (see soap/timezones.py).
+_request_zone: contextvars.ContextVar[tzinfo] = contextvars.ContextVar("ews_request_zone", default=UTC)
+
+
+@contextmanager
+def reading_in(zone: tzinfo) -> Iterator[None]:
+    token = _request_zone.set(zone)
+    try:
+        yield
+    finally:
+        _request_zone.reset(token)
 
 
 class SchemaViolation(Exception):
@@ -74,14 +90,14 @@ def parse_datetime(el: etree._Element) -> datetime:
 
 
 def datetime_value(text: str | None, what: str, el: etree._Element | None = None) -> datetime:
-    """An xs:dateTime; one without a zone is read as UTC (project decision)."""
+    """An xs:dateTime; one without a zone is read in the request's zone (TimeZoneContext)."""
     text = (text or "").strip()
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise SchemaViolation(f"The value '{text}' of {what} is not a valid xs:dateTime.", el) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=_request_zone.get())
     return value.astimezone(UTC).replace(microsecond=0)
 
 

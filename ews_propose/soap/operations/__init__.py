@@ -11,20 +11,26 @@ from spyne import AnyXml, Service, rpc
 
 from ..context import EwsRequest
 from ..errors import EwsFault, schema_fault
-from ..xml import SchemaViolation
+from ..xml import SchemaViolation, reading_in
 
 log = logging.getLogger("ews_propose.soap")
 
 Handler = Callable[[EwsRequest, etree._Element], etree._Element]
 
 
-def operation(handler: Handler) -> type[Service]:
-    """Bind ``handler`` (named after the EWS operation) as a bare document/literal method."""
+def operation(handler: Handler, request_element: str | None = None) -> type[Service]:
+    """Bind ``handler`` (named after the EWS operation) as a bare document/literal method.
+
+    ``request_element`` names the body element when it is not the operation's name
+    (GetUserAvailability takes GetUserAvailabilityRequest).
+    """
     name = handler.__name__
 
     def method(ctx, request):
         try:
-            return handler(EwsRequest(ctx), request)
+            req = EwsRequest(ctx)
+            with reading_in(req.zone):
+                return handler(req, request)
         except SchemaViolation as exc:
             raise schema_fault(exc.message, exc.line, exc.column) from None
         except EwsFault:
@@ -40,13 +46,24 @@ def operation(handler: Handler) -> type[Service]:
         AnyXml,
         _returns=AnyXml,
         _body_style="bare",
-        _in_message_name=name,
+        _in_message_name=request_element or name,
         _out_message_name=name + "Response",
     )(method)
     return type(name + "Service", (Service,), {name: bound, "__module__": handler.__module__})
 
 
 def all_services() -> list[type[Service]]:
-    from . import convert_id, create_item, delete_item, find_item, get_folder, get_item, update_item
+    from . import (
+        convert_id,
+        create_item,
+        delete_item,
+        find_item,
+        get_folder,
+        get_item,
+        get_server_time_zones,
+        get_user_availability,
+        update_item,
+    )
 
-    return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item, convert_id)]
+    return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
+                                convert_id, get_user_availability, get_server_time_zones)]

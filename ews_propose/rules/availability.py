@@ -1,0 +1,56 @@
+"""Free/busy: who is free, tentative or busy over a window, from their calendars.
+
+Plain Python over calendar items; each surface shapes the answer (EWS
+GetUserAvailability, later Graph getSchedule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .model import BUSY, FREE, OOF, TENTATIVE, Item
+
+NO_DATA = "no_data"
+WORKING_ELSEWHERE = "working_elsewhere"
+# MergedFreeBusy digits; in an interval the highest wins.
+_DIGIT = {FREE: 0, WORKING_ELSEWHERE: 0, TENTATIVE: 1, BUSY: 2, OOF: 3, NO_DATA: 4}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A calendar item as free/busy shows it."""
+
+    start: datetime
+    end: datetime
+    busy_type: str
+    item_id: str
+    subject: str
+    location: str
+    is_meeting: bool
+    is_private: bool
+    reminder_is_set: bool
+
+
+def events_of(items: list[Item]) -> list[Event]:
+    """Calendar items overlapping a window, as events (cancelled ones are free time)."""
+    return [
+        Event(i.start, i.end, i.free_busy, i.id, i.subject, i.location, i.is_meeting,
+              i.sensitivity in ("Private", "Confidential"), i.reminder_is_set)
+        for i in items
+        if i.start is not None and i.end is not None and not i.is_cancelled
+    ]
+
+
+def merged_free_busy(events: list[Event], start: datetime, end: datetime, interval: timedelta) -> str:
+    """One digit per interval from ``start``: 0 free, 1 tentative, 2 busy, 3 OOF, 4 no data."""
+    digits = []
+    slot = start
+    while slot < end:
+        slot_end = min(slot + interval, end)
+        level = max((_DIGIT.get(e.busy_type, 2) for e in events if e.start < slot_end and e.end > slot),
+                    default=0)
+        digits.append(str(level))
+        slot = slot_end
+    return "".join(digits)
+
