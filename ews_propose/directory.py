@@ -20,8 +20,10 @@ _SMTP = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class Mailbox:
     smtp: str
     name: str
-    password: str
+    password: str | None
     kind: str = USER
+    token: str | None = None  # a bearer token that signs in as this mailbox
+    can_impersonate: bool = False  # may act as any mailbox through ExchangeImpersonation
 
     @property
     def is_room(self) -> bool:
@@ -72,9 +74,17 @@ class Directory:
             matches = [m for m in self._by_smtp.values() if m.smtp.split("@")[0].lower() == user.lower()]
             mailbox = matches[0] if len(matches) == 1 else None
         # Compare even when the user is unknown, so timing does not reveal which users exist.
-        expected = mailbox.password if mailbox else "\x00" * max(len(password), 1)
+        expected = (mailbox.password if mailbox else None) or "\x00" * max(len(password), 1)
         ok = hmac.compare_digest(expected.encode(), password.encode())
-        return mailbox if (ok and mailbox is not None) else None
+        return mailbox if (ok and mailbox is not None and mailbox.password) else None
+
+    def authenticate_token(self, token: str) -> Mailbox | None:
+        """The mailbox a bearer token belongs to; every token is compared, in constant time."""
+        found = None
+        for mailbox in self._by_smtp.values():
+            if mailbox.token and hmac.compare_digest(mailbox.token.encode(), token.encode()):
+                found = mailbox
+        return found
 
     @classmethod
     def demo(cls) -> Directory:
@@ -103,7 +113,7 @@ class Directory:
             smtp = entry.get("smtp")
             if isinstance(smtp, str):
                 where += f" ({smtp})"
-            unknown = sorted(set(entry) - {"smtp", "name", "password", "kind"})
+            unknown = sorted(set(entry) - {"smtp", "name", "password", "kind", "token", "impersonation"})
             if unknown:
                 raise DirectoryError(f"{where}: unknown key(s): {', '.join(unknown)}")
             if not isinstance(smtp, str) or not _SMTP.match(smtp):
@@ -112,13 +122,24 @@ class Directory:
             if not isinstance(name, str) or not name.strip():
                 raise DirectoryError(f"{where}: 'name' must be a non-empty string")
             password = entry.get("password")
-            if not isinstance(password, str) or not password:
+            token = entry.get("token")
+            if token is not None and (not isinstance(token, str) or len(token) < 16):
+                raise DirectoryError(f"{where}: 'token' must be a string of at least 16 characters")
+            if password is None and token is None:
+                raise DirectoryError(f"{where}: 'password' must be a non-empty string (or give a 'token')")
+            if password is not None and (not isinstance(password, str) or not password):
                 raise DirectoryError(f"{where}: 'password' must be a non-empty string")
+            impersonation = entry.get("impersonation", False)
+            if not isinstance(impersonation, bool):
+                raise DirectoryError(f"{where}: 'impersonation' must be true or false")
             kind = entry.get("kind", USER)
             if kind not in KINDS:
                 raise DirectoryError(f"{where}: 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
             try:
-                directory.add(Mailbox(smtp, name, password, kind))
+                directory.add(Mailbox(smtp, name, password, kind, token, impersonation))
             except DirectoryError as exc:
                 raise DirectoryError(f"{where}: {exc}") from None
+        tokens = [m.token for m in directory if m.token]
+        if len(tokens) != len(set(tokens)):
+            raise DirectoryError(f"{path}: two mailboxes have the same 'token'")
         return directory

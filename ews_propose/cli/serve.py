@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..directory import Directory, DirectoryError
 from ..server import EmulatorServer, ServerConfig
+from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
 from ..versions import DEFAULT_BUILD, Build
 from ._common import EXIT_USAGE
 
@@ -47,6 +48,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--server-build", type=_build, default=DEFAULT_BUILD, metavar="X",
                        help=f"emulated Exchange build, e.g. 15.00.0800.007 (default {DEFAULT_BUILD})")
     serve.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
+    serve.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
+                       help=f"largest request body accepted; larger ones get HTTP 413 "
+                       f"(default {DEFAULT_MAX_REQUEST_BYTES})")
     serve.set_defaults(run=serve_command)
 
 
@@ -58,7 +62,7 @@ def serve_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     store = args.store or default_store_path()
     config = ServerConfig(host=args.host, port=args.port, store=store, build=args.server_build,
-                          threads=args.threads)
+                          threads=args.threads, max_request_bytes=args.max_request_bytes)
     try:
         server = EmulatorServer(config, directory)
     except OSError as exc:

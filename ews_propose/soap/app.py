@@ -112,7 +112,7 @@ class EwsApplication:
         mailbox = self._authenticate(environ)
         if mailbox is None:
             return _plain(start_response, "401 Unauthorized", b"401 Unauthorized\n",
-                          [("WWW-Authenticate", f'Basic realm="{REALM}"')])
+                          [("WWW-Authenticate", f'Basic realm="{REALM}"'), ("WWW-Authenticate", "Bearer")])
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -122,11 +122,19 @@ class EwsApplication:
                              f"{self.max_request_bytes} bytes.", http_status=413)
             return self._fault(start_response, fault)
         environ[MAILBOX_ENV_KEY] = mailbox.smtp
-        return self.soap(environ, start_response)
+        try:
+            return self.soap(environ, start_response)
+        except Exception:
+            # Last resort: whatever escaped spyne is still answered as an EWS fault.
+            log.exception("unhandled error outside the operation")
+            return self._fault(start_response, EwsFault(
+                "ErrorInternalServerError", "An internal server error occurred. The operation failed."))
 
     def _authenticate(self, environ):
         header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return self.directory.authenticate_token(value.strip())
         if scheme.lower() != "basic" or not value:
             return None
         try:

@@ -37,9 +37,10 @@ class EwsRequest:
     def __init__(self, ctx) -> None:
         state: ServerState = ctx.app.ews
         header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else EwsHeader(DEFAULT_REQUEST_SCHEMA)
-        self.actor: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.rules = state.rules
         self.directory = state.directory
+        self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
+        self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller
         self.build = state.build
         self.schema = header.schema
         self.time_zone = header.time_zone
@@ -48,6 +49,16 @@ class EwsRequest:
 
     def feature(self, name: str) -> bool:
         return gate(name).open_for(self.build, self.schema)
+
+    def _acting_as(self, target: str) -> str:
+        caller = self.directory.get(self.caller)
+        if caller is None or not caller.can_impersonate:
+            raise EwsFault("ErrorImpersonateUserDenied",
+                           "The account does not have permission to impersonate the requested user.")
+        mailbox = self.directory.get(target)
+        if mailbox is None:
+            raise EwsFault("ErrorNonExistentMailbox", f"No mailbox with address {target} exists.")
+        return mailbox.smtp
 
     @cached_property
     def reader(self) -> Reader:

@@ -50,6 +50,7 @@ class EwsHeader:
     schema: str
     time_zone: str | None = None
     culture: str | None = None
+    impersonate: str | None = None  # ExchangeImpersonation's target, checked per caller
 
 
 class EwsSoap11(Soap11):
@@ -116,7 +117,7 @@ class EwsSoap11(Soap11):
 
     def _read_header(self, header) -> EwsHeader:
         schema = DEFAULT_REQUEST_SCHEMA
-        time_zone = culture = None
+        time_zone = culture = impersonate = None
         if header is None:
             return EwsHeader(schema)
         for el in header:
@@ -145,11 +146,16 @@ class EwsSoap11(Soap11):
             elif el.tag == T + "MailboxCulture":
                 culture = (el.text or "").strip()
             elif el.tag == T + "ExchangeImpersonation":
-                raise EwsFault(
-                    "ErrorImpersonateUserDenied",
-                    "The account does not have permission to impersonate the requested user.",
-                )
-        return EwsHeader(schema, time_zone, culture)
+                sid = el.find(T + "ConnectingSID")
+                target = None
+                if sid is not None:
+                    target = next((c.text for c in sid if isinstance(c.tag, str) and c.tag in (
+                        T + "PrimarySmtpAddress", T + "SmtpAddress", T + "PrincipalName")), None)
+                if not target or not target.strip():
+                    raise schema_fault("ExchangeImpersonation needs ConnectingSID with PrimarySmtpAddress, "
+                                       "SmtpAddress or PrincipalName.", el.sourceline, 0)
+                impersonate = target.strip()
+        return EwsHeader(schema, time_zone, culture, impersonate)
 
     # --- response ------------------------------------------------------------------
 
