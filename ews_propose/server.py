@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ class ServerConfig:
     build: Build = DEFAULT_BUILD
     threads: int = 4
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    workers: int = 1  # processes sharing the listening socket and the store file
 
 
 class EmulatorServer:
@@ -40,22 +44,24 @@ class EmulatorServer:
 
     def __init__(self, config: ServerConfig, directory: Directory | None = None,
                  store: Store | None = None, observer: Observer | None = None,
-                 wrap: Callable[[EwsApplication], Any] | None = None) -> None:
+                 wrap: Callable[[EwsApplication], Any] | None = None,
+                 listening: socket.socket | None = None) -> None:
         """``wrap`` turns the EWS WSGI application into the one served (a middleware:
-        fault injection, latency); ``observer`` sees every SOAP call."""
+        fault injection, latency); ``observer`` sees every SOAP call; ``listening`` is a
+        socket already bound (worker processes share their parent's)."""
         self.config = config
         self.directory = directory or Directory.demo()
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
         self.wsgi = wrap(self.app) if wrap is not None else self.app
-        self._server = create_server(self.wsgi, host=config.host, port=config.port,
-                                     threads=config.threads, ident="ews-propose")
+        where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
+        self._server = create_server(self.wsgi, threads=config.threads, ident="ews-propose", **where)
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return self._server.effective_port
+        return _port_of(self._server)
 
     @property
     def base_url(self) -> str:
@@ -98,3 +104,65 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _port_of(server: Any) -> int:
+    port = getattr(server, "effective_port", None)
+    if port is None:  # a MultiSocketServer (pre-bound sockets)
+        port = server.effective_listen[0][1]
+    return int(port)
+
+
+class WorkerPool:
+    """Several emulator processes on one listening socket and one store file.
+
+    The parent binds the socket and forks; the kernel hands each connection to one
+    worker; SQLite's write lock keeps every workflow step atomic across processes.
+    """
+
+    def __init__(self, config: ServerConfig, directory: Directory) -> None:
+        if config.store == ":memory:":
+            raise ValueError("--workers needs a store file: processes cannot share :memory:")
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((config.host, config.port))
+        self.sock.listen(1024)
+        self.config, self.directory = config, directory
+        open_store(config.store).close()  # create the schema once, before the workers race to
+        self.children: list[int] = []
+
+    @property
+    def endpoint(self) -> str:
+        host = self.config.host if ":" not in self.config.host else f"[{self.config.host}]"
+        return f"http://{host}:{self.sock.getsockname()[1]}{ENDPOINT_PATH}"
+
+    @property
+    def wsdl_url(self) -> str:
+        return self.endpoint.replace(ENDPOINT_PATH, WSDL_PATH)
+
+    def serve_forever(self) -> None:
+        for _ in range(self.config.workers):
+            pid = os.fork()
+            if pid == 0:  # a worker: serve until told to stop
+                signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                try:
+                    EmulatorServer(self.config, self.directory, listening=self.sock).serve_forever()
+                finally:
+                    os._exit(0)
+            self.children.append(pid)
+        signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        try:
+            for pid in self.children:
+                os.waitpid(pid, 0)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        for pid in self.children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        self.sock.close()

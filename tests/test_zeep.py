@@ -18,7 +18,8 @@ from .ews import NS, PASSWORDS
 
 BINDING = "{http://schemas.microsoft.com/exchange/services/2006/messages}ExchangeServiceBinding"
 HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
-OPERATIONS = ["ConvertId", "CreateItem", "DeleteItem", "FindItem", "GetFolder", "GetItem", "UpdateItem"]
+OPERATIONS = ["ConvertId", "CreateItem", "DeleteItem", "FindItem", "GetFolder", "GetItem", "GetServerTimeZones",
+              "GetUserAvailability", "UpdateItem"]
 
 
 def zeep_service(emulator, smtp):

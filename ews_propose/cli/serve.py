@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..directory import Directory, DirectoryError
-from ..server import EmulatorServer, ServerConfig
+from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
 from ..versions import DEFAULT_BUILD, Build
 from ._common import EXIT_USAGE
@@ -47,7 +47,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help=f"SQLite store file, or :memory: (default {default_store_path()})")
     serve.add_argument("--server-build", type=_build, default=DEFAULT_BUILD, metavar="X",
                        help=f"emulated Exchange build, e.g. 15.00.0800.007 (default {DEFAULT_BUILD})")
-    serve.add_argument("--threads", type=int, default=4, help="request threads (default 4)")
+    serve.add_argument("--threads", type=int, default=4, help="request threads per worker (default 4)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="server processes sharing the port and the store file (default 1)")
     serve.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
@@ -62,9 +64,16 @@ def serve_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     store = args.store or default_store_path()
     config = ServerConfig(host=args.host, port=args.port, store=store, build=args.server_build,
-                          threads=args.threads, max_request_bytes=args.max_request_bytes)
+                          threads=args.threads, max_request_bytes=args.max_request_bytes,
+                          workers=args.workers)
+    if args.workers < 1 or args.threads < 1:
+        print("ews-propose: --workers and --threads must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        server = EmulatorServer(config, directory)
+        server = WorkerPool(config, directory) if args.workers > 1 else EmulatorServer(config, directory)
+    except ValueError as exc:
+        print(f"ews-propose: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:
         print(f"ews-propose: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -72,6 +81,8 @@ def serve_command(args: argparse.Namespace) -> int:
     print(f"  WSDL:   {server.wsdl_url}")
     print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
     print(f"  store:  {store}")
+    if args.workers > 1:
+        print(f"  workers: {args.workers} processes x {args.threads} threads")
     print("  mailboxes (HTTP Basic):")
     for mailbox in directory:
         # Only the built-in demo passwords are printed; a directory file's stay secret.
@@ -83,5 +94,8 @@ def serve_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.store.close()
+        if isinstance(server, WorkerPool):
+            server.stop()
+        else:
+            server.store.close()
     return 0

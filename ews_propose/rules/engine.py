@@ -349,8 +349,7 @@ class MeetingRules:
                 "The organizer cannot reply to their own meeting.",
                 response=reply.kind,
             )
-        copies = tx.by_uid(actor, ref.uid or "")
-        calendar_item = _first(copies, lambda i: i.kind == CALENDAR_ITEM)
+        calendar_item = _first(tx.by_uid(actor, ref.uid or "", (CALENDAR_ITEM,)), lambda i: True)
         if ref.is_cancelled or (calendar_item is not None and calendar_item.is_cancelled):
             raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled.", response=reply.kind)
         if ref.kind == MEETING_REQUEST and (
@@ -384,7 +383,7 @@ class MeetingRules:
 
         # The request (the one referenced, or the newest one in the inbox) goes to Deleted Items.
         request = ref if ref.kind == MEETING_REQUEST else _last(
-            copies, lambda i: i.kind == MEETING_REQUEST and i.folder == INBOX and not i.is_out_of_date
+            tx.by_uid(actor, ref.uid or "", (MEETING_REQUEST,), INBOX), lambda i: not i.is_out_of_date
         )
         if request is not None:
             request.folder = DELETED
@@ -602,13 +601,14 @@ class MeetingRules:
     def _deliver_request(
         self, tx: Transaction, smtp: str, meeting: Item, request_type: str, now: datetime
     ) -> None:
-        copies = tx.by_uid(smtp, meeting.uid or "")
-        for old in copies:
-            if old.kind == MEETING_REQUEST and old.folder == INBOX and not old.is_out_of_date:
-                old.is_out_of_date = True
-                old.change_key = ids.new_change_key()
-                tx.put(old)
-        calendar_item = _first(copies, lambda i: i.kind == CALENDAR_ITEM)
+        # Superseded requests leave the inbox, marked out of date, as Exchange's Calendar
+        # Attendant removes old meeting messages (RemoveOldMeetingMessages, on by default).
+        for old in tx.by_uid(smtp, meeting.uid or "", (MEETING_REQUEST,), INBOX):
+            old.is_out_of_date = True
+            old.folder = DELETED
+            old.change_key = ids.new_change_key()
+            tx.put(old)
+        calendar_item = _first(tx.by_uid(smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
         fields = dict(
             subject=meeting.subject,
             body=meeting.body,
@@ -653,8 +653,8 @@ class MeetingRules:
     def _room_answers(self, tx: Transaction, room: str, meeting: Item) -> None:
         """Rooms book themselves: accept when free, decline when another booking overlaps."""
         request = _last(
-            tx.by_uid(room, meeting.uid or ""),
-            lambda i: i.kind == MEETING_REQUEST and i.folder == INBOX and not i.is_out_of_date,
+            tx.by_uid(room, meeting.uid or "", (MEETING_REQUEST,), INBOX),
+            lambda i: not i.is_out_of_date,
         )
         if request is None or meeting.start is None or meeting.end is None:
             return
@@ -672,8 +672,7 @@ class MeetingRules:
             mailbox = self.directory.get(attendee.smtp)
             if mailbox is None:
                 continue
-            copies = tx.by_uid(mailbox.smtp, meeting.uid or "")
-            calendar_item = _first(copies, lambda i: i.kind == CALENDAR_ITEM)
+            calendar_item = _first(tx.by_uid(mailbox.smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
             if calendar_item is not None:
                 calendar_item.is_cancelled = True
                 calendar_item.sequence = meeting.sequence
@@ -709,8 +708,8 @@ class MeetingRules:
 
     def _organizers_item(self, tx: Transaction, organizer: str, uid: str | None) -> Item | None:
         return _first(
-            tx.by_uid(organizer, uid or ""),
-            lambda i: i.kind == CALENDAR_ITEM and i.is_organized_by(organizer) and i.folder != DELETED,
+            tx.by_uid(organizer, uid or "", (CALENDAR_ITEM,)),
+            lambda i: i.is_organized_by(organizer) and i.folder != DELETED,
         )
 
     def _place(self, base: Item, mailbox: str, folder: str, **changes: object) -> Item:

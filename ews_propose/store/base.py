@@ -36,8 +36,9 @@ class Transaction(ABC):
         """Items of a folder overlapping [start, end), by start time."""
 
     @abstractmethod
-    def by_uid(self, mailbox: str, uid: str) -> list[Item]:
-        """Every item of a mailbox that belongs to the meeting ``uid``."""
+    def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
+               folder: str | None = None) -> list[Item]:
+        """A mailbox's items of the meeting ``uid`` (of these kinds, in this folder), oldest first."""
 
 
 class Store(ABC):

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_folder ON items (mailbox, folder, received);
 CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end");
-CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid);
+CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 """
 BUSY_TIMEOUT_S = 30.0
 
@@ -92,11 +92,17 @@ class _SqliteTransaction(Transaction):
         ).fetchall()
         return [from_record(json.loads(r[0])) for r in rows]
 
-    def by_uid(self, mailbox: str, uid: str) -> list[Item]:
-        rows = self._conn.execute(
-            "SELECT data FROM items WHERE mailbox = ? AND uid = ? ORDER BY rowid",
-            (mailbox.lower(), uid),
-        ).fetchall()
+    def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
+               folder: str | None = None) -> list[Item]:
+        sql = "SELECT data FROM items WHERE mailbox = ? AND uid = ?"
+        args: list[object] = [mailbox.lower(), uid]
+        if kinds:
+            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            args += kinds
+        if folder is not None:
+            sql += " AND folder = ?"
+            args.append(folder)
+        rows = self._conn.execute(sql + " ORDER BY rowid", args).fetchall()
         return [from_record(json.loads(r[0])) for r in rows]
 
 
