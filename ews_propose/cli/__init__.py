@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import serve
+from . import client_commands, conformance, serve
 
-COMMAND_MODULES = [serve]
+COMMAND_MODULES = [serve, client_commands, conformance]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -168,7 +168,7 @@ def format_utc(value: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)  # "...Z" is UTC; 3.11 reads it natively
 
 
 def _encode(value: Any, key: str = "") -> Any:
