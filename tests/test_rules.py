@@ -178,3 +178,21 @@ def test_a_reply_lands_whole_or_not_at_all(store, fail_at):
     rules.respond(ADELE, request.id, Reply(m.TENTATIVE, proposed_start=NOON + HOUR, proposed_end=NOON + 2 * HOUR))
     assert len(inbox(rules, ALEX, m.MEETING_RESPONSE)) == 1
     assert rules.get_item(ALEX, meeting.id).attendee(ADELE).response == m.TENTATIVE
+
+
+def test_a_long_item_is_seen_from_the_middle_of_it(tmp_path):
+    path = str(tmp_path / "long.sqlite3")
+    with SqliteStore(path) as store:
+        rules = MeetingRules(store, Directory.demo())
+        rules.create_calendar_item(ALEX, NewItem(kind=m.CALENDAR_ITEM, subject="Conference",
+                                                 start=NOON, end=NOON + 96 * HOUR))
+        rules.create_calendar_item(ALEX, NewItem(kind=m.CALENDAR_ITEM, subject="Lunch",
+                                                 start=NOON + 48 * HOUR, end=NOON + 49 * HOUR))
+        middle = (NOON + 40 * HOUR, NOON + 64 * HOUR)
+        assert [i.subject for i in rules.calendar_view(ALEX, m.CALENDAR, *middle)] == ["Conference", "Lunch"]
+        # A store written before the longest duration was recorded works it out on opening.
+        with store.transaction() as tx:
+            tx._conn.execute("DELETE FROM meta WHERE key = 'longest_item_s'")
+    with SqliteStore(path) as reopened:
+        rules = MeetingRules(reopened, Directory.demo())
+        assert [i.subject for i in rules.calendar_view(ALEX, m.CALENDAR, *middle)] == ["Conference", "Lunch"]

@@ -171,13 +171,38 @@ def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text)  # "...Z" is UTC; 3.11 reads it natively
 
 
-def _encode(value: Any, key: str = "") -> Any:
+def _defaults(cls: type) -> dict[str, Any]:
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+_MISSING = object()
+
+
+def _encode(value: Any) -> Any:
+    """JSON-ready form; fields still at their default are left out (smaller rows, faster
+    reads: ``from_record`` fills them back in)."""
     if isinstance(value, datetime):
         return format_utc(value)
     if isinstance(value, list):
         return [_encode(v) for v in value]
     if dataclasses.is_dataclass(value):
-        return {f.name: _encode(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
+        cls = type(value)
+        defaults = _DEFAULTS.get(cls)
+        if defaults is None:
+            defaults = _DEFAULTS[cls] = _defaults(cls)
+        out = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if defaults.get(f.name, _MISSING) != v:
+                out[f.name] = _encode(v)
+        return out
     return value
 
 

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..rules.model import Item, format_utc, from_record, to_record
 from .base import Store, Transaction
@@ -43,12 +43,15 @@ BUSY_TIMEOUT_S = 30.0
 class _SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._known_longest = 0
 
     def get(self, item_id: str) -> Item | None:
         row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
         return from_record(json.loads(row[0])) if row else None
 
     def put(self, item: Item) -> None:
+        if item.start is not None and item.end is not None:
+            self._note_duration(int((item.end - item.start).total_seconds()))
         self._conn.execute(
             'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data)'
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -85,12 +88,27 @@ class _SqliteTransaction(Transaction):
     def calendar_view(
         self, mailbox: str, folder: str, start: datetime, end: datetime
     ) -> list[Item]:
+        # No item lasts longer than the longest on record, so one that overlaps the window
+        # starts at most that long before it: a bounded range of the (start) index, not a
+        # scan of everything earlier.
+        earliest = start - timedelta(seconds=self._longest())
         rows = self._conn.execute(
-            'SELECT data FROM items WHERE mailbox = ? AND folder = ? AND start < ? AND "end" > ?'
-            " ORDER BY start, rowid",
-            (mailbox.lower(), folder, format_utc(end), format_utc(start)),
+            'SELECT data FROM items WHERE mailbox = ? AND folder = ? AND start >= ? AND start < ?'
+            ' AND "end" > ? ORDER BY start, rowid',
+            (mailbox.lower(), folder, format_utc(earliest), format_utc(end), format_utc(start)),
         ).fetchall()
         return [from_record(json.loads(r[0])) for r in rows]
+
+    def _longest(self) -> int:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'longest_item_s'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _note_duration(self, seconds: int) -> None:
+        if seconds > self._known_longest:
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('longest_item_s', ?) ON CONFLICT(key) DO UPDATE"
+                " SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(seconds),))
+            self._known_longest = seconds
 
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
@@ -127,7 +145,14 @@ class SqliteStore(Store):
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
-            elif int(found[0]) != SCHEMA_VERSION:
+            if conn.execute("SELECT 1 FROM meta WHERE key = 'longest_item_s'").fetchone() is None:
+                # Stores written before this was recorded: work it out once.
+                longest = conn.execute(
+                    'SELECT max((julianday("end") - julianday(start)) * 86400) FROM items'
+                    " WHERE start IS NOT NULL").fetchone()[0]
+                conn.execute("INSERT INTO meta (key, value) VALUES ('longest_item_s', ?)",
+                             (str(int(round(longest or 0))),))
+            if found is not None and int(found[0]) != SCHEMA_VERSION:
                 raise RuntimeError(
                     f"store {path} has schema version {found[0]}, this version needs {SCHEMA_VERSION}"
                 )
