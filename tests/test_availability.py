@@ -137,3 +137,15 @@ def test_server_time_zones_follow_tzdata(alex, zone_id, periods, rules):
 def test_server_time_zones_unknown_id(alex):
     answer = alex.call("<m:GetServerTimeZones><m:Ids><t:Id>Atlantis Time</t:Id></m:Ids></m:GetServerTimeZones>")
     assert answer.response_codes == ["ErrorTimeZone"]
+
+
+def test_requested_view_defaults_to_free_busy(alex):
+    alex.create_meeting("Lunch", *LUNCH, attendees=())
+    answer = alex.call(
+        f"<m:GetUserAvailabilityRequest>{UTC_ZONE}<m:MailboxDataArray><t:MailboxData><t:Email>"
+        "<t:Address>AlexW@contoso.com</t:Address></t:Email><t:AttendeeType>Required</t:AttendeeType>"
+        "</t:MailboxData></m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow>"
+        f"<t:StartTime>{LUNCH[0]}</t:StartTime><t:EndTime>{LUNCH[1]}</t:EndTime></t:TimeWindow>"
+        "</t:FreeBusyViewOptions></m:GetUserAvailabilityRequest>")
+    assert answer.text("//t:FreeBusyViewType") == "FreeBusy"
+    assert answer.text("//t:CalendarEvent/t:BusyType") == "Busy"

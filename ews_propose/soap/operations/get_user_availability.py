@@ -71,7 +71,8 @@ def GetUserAvailability(req: EwsRequest, request):
     interval_el = options.find(T + "MergedFreeBusyIntervalInMinutes")
     interval = timedelta(minutes=parse_int(interval_el, 5, 1440) if interval_el is not None else 30)
     view_el = options.find(T + "RequestedView")
-    view = parse_enum(view_el, view_el.text if view_el is not None else None, VIEWS, "RequestedView")
+    # RequestedView is optional; without it, FreeBusy (the EWS Managed API's default).
+    view = parse_enum(view_el, view_el.text, VIEWS, "RequestedView") if view_el is not None else "FreeBusy"
 
     root = etree.Element(M + "GetUserAvailabilityResponse", nsmap=RESPONSE_NSMAP)
     array = sub(root, M + "FreeBusyResponseArray")
