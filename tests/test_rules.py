@@ -196,3 +196,32 @@ def test_a_long_item_is_seen_from_the_middle_of_it(tmp_path):
     with SqliteStore(path) as reopened:
         rules = MeetingRules(reopened, Directory.demo())
         assert [i.subject for i in rules.calendar_view(ALEX, m.CALENDAR, *middle)] == ["Conference", "Lunch"]
+
+
+def test_merged_free_busy_matches_its_definition():
+    """The sweep gives, for every interval, the highest level of any event overlapping it."""
+    import random
+
+    from ews_propose.rules.availability import _DIGIT, Event, merged_free_busy
+
+    def by_definition(events, start, end, interval):
+        digits, slot = [], start
+        while slot < end:
+            slot_end = min(slot + interval, end)
+            digits.append(str(max((_DIGIT[e.busy_type] for e in events if e.start < slot_end and e.end > slot),
+                                  default=0)))
+            slot = slot_end
+        return "".join(digits)
+
+    rng = random.Random(20261201)
+    kinds = sorted(_DIGIT)
+    for _ in range(500):
+        events = []
+        for _ in range(rng.randint(0, 8)):
+            begins = NOON + timedelta(minutes=rng.randint(-300, 3000))
+            events.append(Event(begins, begins + timedelta(minutes=rng.randint(1, 600)), rng.choice(kinds),
+                                "id", "", "", False, False, False))
+        start = NOON + timedelta(minutes=rng.randint(0, 60))
+        end = start + timedelta(minutes=rng.randint(1, 2880))
+        interval = timedelta(minutes=rng.choice([5, 15, 30, 60, 1440]))
+        assert merged_free_busy(events, start, end, interval) == by_definition(events, start, end, interval)

@@ -43,14 +43,20 @@ def events_of(items: list[Item]) -> list[Event]:
 
 
 def merged_free_busy(events: list[Event], start: datetime, end: datetime, interval: timedelta) -> str:
-    """One digit per interval from ``start``: 0 free, 1 tentative, 2 busy, 3 OOF, 4 no data."""
-    digits = []
-    slot = start
-    while slot < end:
-        slot_end = min(slot + interval, end)
-        level = max((_DIGIT.get(e.busy_type, 2) for e in events if e.start < slot_end and e.end > slot),
-                    default=0)
-        digits.append(str(level))
-        slot = slot_end
-    return "".join(digits)
+    """One digit per interval from ``start``: 0 free, 1 tentative, 2 busy, 3 OOF, 4 no data.
 
+    Each event raises the slots it overlaps: time in events plus slots, not their product.
+    """
+    step = interval.total_seconds()
+    slots = max(0, -(-int((end - start).total_seconds()) // int(step)))
+    levels = [0] * slots
+    for e in events:
+        level = _DIGIT.get(e.busy_type, 2)
+        if level == 0 or e.end <= start or e.start >= end:
+            continue
+        first = max(0, int((e.start - start).total_seconds() // step))
+        last = min(slots, -(-int((e.end - start).total_seconds()) // int(step)))
+        for i in range(first, last):
+            if levels[i] < level:
+                levels[i] = level
+    return "".join(map(str, levels))
