@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 # Item kinds
@@ -167,6 +168,7 @@ def format_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=8192)
 def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text)  # "...Z" is UTC; 3.11 reads it natively
 

@@ -479,12 +479,26 @@ def _plan(kind: str, shape: Shape, open_features: frozenset[str]) -> tuple[Write
 _GATED = frozenset(f.feature for f in FIELDS.values() if f.feature)
 
 
-def item_element(item: Item, shape: Shape, reader: Reader) -> etree._Element:
+def _write_item(out: list[str], item: Item, shape: Shape, reader: Reader, declare: str = "") -> None:
     name = ITEM_ELEMENTS[item.kind]
-    out = [f"<t:{name} {_TYPES_DECL}>"]
+    out.append(f"<t:{name}{declare}>")
     for write in _plan(item.kind, shape, reader.open_features):
         write(out, item, reader)
     out.append(f"</t:{name}>")
+
+
+def item_element(item: Item, shape: Shape, reader: Reader) -> etree._Element:
+    out: list[str] = []
+    _write_item(out, item, shape, reader, " " + _TYPES_DECL)
+    return etree.fromstring("".join(out), _ITEM_PARSER)
+
+
+def items_element(items: Iterable[Item], shape: Shape, reader: Reader) -> etree._Element:
+    """``<t:Items>`` holding every item: one parse for the lot."""
+    out = [f"<t:Items {_TYPES_DECL}>"]
+    for item in items:
+        _write_item(out, item, shape, reader)
+    out.append("</t:Items>")
     return etree.fromstring("".join(out), _ITEM_PARSER)
 
 

@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from lxml import etree
 
@@ -56,6 +57,7 @@ def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
     return el
 
 
+@lru_cache(maxsize=8192)
 def format_datetime(value: datetime) -> str:
     # isoformat is C and quick; "+00:00" becomes EWS's "Z".
     return value.astimezone(UTC).replace(microsecond=0).isoformat()[:-6] + "Z"

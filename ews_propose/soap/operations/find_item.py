@@ -8,9 +8,9 @@ from ...rules import model as m
 from ...rules.engine import View
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
-from ..items import item_element, parse_shape
+from ..items import items_element, parse_shape
 from ..query import parse_restriction, parse_sort
-from ..xml import M, SchemaViolation, T, datetime_value, int_value, parse_enum, sub
+from ..xml import M, SchemaViolation, datetime_value, int_value, parse_enum, sub
 from . import operation
 from ._folders import folder_ids, resolve_folder
 
@@ -51,9 +51,7 @@ def FindItem(req: EwsRequest, request):
             root.set("IndexedPagingOffset", str(offset + len(items)))
         root.set("TotalItemsInView", str(total))
         root.set("IncludesLastItemInRange", "true" if last else "false")
-        holder = sub(root, T + "Items")
-        for item in items:
-            holder.append(item_element(item, shape, req.reader))
+        root.append(items_element(items, shape, req.reader))
     return out.root
 
 

@@ -1,0 +1,115 @@
+"""``ews-propose conformance``: run the conformance checks against an EWS endpoint.
+
+Passwords are read from environment variables named by options, never from the
+command line, so they stay out of shell history and CI logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from rich.console import Console
+
+from ..conformance import junit
+from ..conformance.checks import CHECKS, PROJECT_DECISION, by_id
+from ..conformance.report import render
+from ..conformance.run import SetupError, Target
+from ..conformance.runner import run_suite
+from ._common import EXIT_USAGE
+
+DEFAULT_ORGANIZER_ENV = "EWS_ORGANIZER_PASSWORD"
+DEFAULT_ATTENDEE_ENV = "EWS_ATTENDEE_PASSWORD"
+EXIT_FAILED = 1
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "conformance", help="run the propose-new-time conformance checks against an EWS endpoint",
+        description="Run named checks of the propose-new-time workflow against any EWS endpoint "
+        "(raw SOAP, HTTP Basic). Creates meetings whose subjects carry a run id and deletes them "
+        "from both mailboxes afterwards. Exit status: 0 all checks passed or were skipped, "
+        "1 a check failed or errored (or cleanup left items), 2 the run could not start.")
+    p.add_argument("--endpoint", metavar="URL", help="EWS URL, e.g. https://mail.example.com/EWS/Exchange.asmx")
+    p.add_argument("--organizer", metavar="SMTP", help="the organizer's mailbox")
+    p.add_argument("--attendee", metavar="SMTP", help="the attendee's mailbox (not the organizer)")
+    p.add_argument("--password-env", metavar="VAR",
+                   help="environment variable holding one password for both mailboxes")
+    p.add_argument("--organizer-password-env", metavar="VAR", default=None,
+                   help=f"environment variable holding the organizer's password (default {DEFAULT_ORGANIZER_ENV})")
+    p.add_argument("--attendee-password-env", metavar="VAR", default=None,
+                   help=f"environment variable holding the attendee's password (default {DEFAULT_ATTENDEE_ENV})")
+    p.add_argument("--organizer-login", metavar="USER", help="Basic-auth user name if not the SMTP address "
+                   r"(e.g. DOMAIN\user)")
+    p.add_argument("--attendee-login", metavar="USER", help="Basic-auth user name if not the SMTP address")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
+    p.add_argument("--check", metavar="ID", action="append", default=None,
+                   help="run only this check (repeatable; see --list)")
+    p.add_argument("--list", action="store_true", help="list the checks and exit")
+    p.add_argument("--wait", type=_positive, default=60.0, metavar="SECONDS",
+                   help="how long to wait for a delivery or update to show (default 60)")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the server's certificate")
+    tls.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
+    p.set_defaults(run=conformance_command)
+
+
+def conformance_command(args: argparse.Namespace) -> int:
+    console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+    if args.list:
+        for c in CHECKS:
+            basis = " (project decision)" if c.basis == PROJECT_DECISION else ""
+            console.print(f"{c.id:<34} {c.title}{basis}")
+        return 0
+    missing = [f"--{n}" for n in ("endpoint", "organizer", "attendee") if not getattr(args, n)]
+    if missing:
+        print(f"ews-propose conformance: {', '.join(missing)} required", file=sys.stderr)
+        return EXIT_USAGE
+    if args.organizer.lower() == args.attendee.lower():
+        print("ews-propose conformance: --organizer and --attendee must be different mailboxes", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        checks = by_id(args.check) if args.check else None
+    except KeyError as exc:
+        print(f"ews-propose conformance: unknown check(s): {exc.args[0]} (see --list)", file=sys.stderr)
+        return EXIT_USAGE
+    passwords = {}
+    for who, own, default in (("organizer", args.organizer_password_env, DEFAULT_ORGANIZER_ENV),
+                              ("attendee", args.attendee_password_env, DEFAULT_ATTENDEE_ENV)):
+        var = own or args.password_env or default
+        value = os.environ.get(var)
+        if not value:
+            print(f"ews-propose conformance: the {who}'s password: environment variable {var} is not set",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        passwords[who] = value
+    verify: bool | str = False if args.insecure else (args.ca_bundle or True)
+    target = Target(args.endpoint, args.organizer, args.attendee, passwords["organizer"], passwords["attendee"],
+                    organizer_login=args.organizer_login, attendee_login=args.attendee_login,
+                    verify=verify, wait_seconds=args.wait)
+
+    def progress(result) -> None:
+        console.print(f"  {result.status:<5} {result.check.id} ({result.seconds:.1f}s)")
+
+    console.print(f"ews-propose conformance against {args.endpoint}")
+    try:
+        report = run_suite(target, checks, on_result=progress)
+    except SetupError as exc:
+        print(f"ews-propose conformance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    render(report, console)
+    if args.junit:
+        junit.write(report, args.junit)
+        console.print(f"JUnit XML: {args.junit}")
+    return 0 if report.ok else EXIT_FAILED

@@ -1,0 +1,9 @@
+"""Testing harness for code that talks EWS: an emulator per test, a request log, fault
+injection, ready clients. The pytest fixtures are in :mod:`ews_propose.testing.plugin`,
+registered through the ``pytest11`` entry point; importing this package never imports
+pytest."""
+
+from .emulator import Credentials, EwsEmulator, RecordedRequest, RequestLog
+from .faults import FaultInjector, FaultRule
+
+__all__ = ["Credentials", "EwsEmulator", "FaultInjector", "FaultRule", "RecordedRequest", "RequestLog"]

@@ -1,0 +1,222 @@
+"""An emulator for a test: its own port, its own SQLite file, a log of every call it
+received, fault injection, and ready-made clients for its mailboxes.
+
+Nothing here imports pytest: the fixtures live in ``ews_propose.testing.plugin``, and
+this class works as well from unittest or a script (``with EwsEmulator(path) as ews:``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..conformance.wire import SoapLine
+from ..directory import KINDS, Directory, Mailbox
+from ..server import EmulatorServer, ServerConfig
+from ..soap.app import Exchange
+from ..versions import DEFAULT_BUILD, Build
+from .faults import FaultInjector, InjectedCall
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A mailbox's HTTP Basic login."""
+
+    smtp: str
+    password: str
+    token: str | None = None
+
+    @property
+    def basic(self) -> tuple[str, str]:
+        """For ``requests``: ``auth=creds.basic``."""
+        return (self.smtp, self.password)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One SOAP call the emulator received, as it crossed the wire.
+
+    ``injected`` names the fault the injector answered in the emulator's place
+    (``"server_busy"``, ``"http_503"``), None when the emulator answered.
+    """
+
+    operation: str | None
+    mailbox: str | None
+    request_xml: bytes
+    response_xml: bytes
+    status: int
+    injected: str | None = None
+
+
+class RequestLog:
+    """Every SOAP call, in arrival order. Safe to read while the server runs."""
+
+    def __init__(self) -> None:
+        self._calls: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+
+    def append(self, call: RecordedRequest) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def _snapshot(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._calls)
+
+    def __iter__(self) -> Iterator[RecordedRequest]:
+        return iter(self._snapshot())
+
+    def __len__(self) -> int:
+        return len(self._snapshot())
+
+    def __getitem__(self, index: int) -> RecordedRequest:
+        return self._snapshot()[index]
+
+    def of(self, operation: str, mailbox: str | None = None) -> list[RecordedRequest]:
+        """Calls of one operation (``"CreateItem"``), optionally from one mailbox."""
+        return [c for c in self._snapshot() if c.operation == operation
+                and (mailbox is None or (c.mailbox or "").lower() == mailbox.lower())]
+
+    def operations(self) -> list[str | None]:
+        """The operation of every call, in order: ``["GetFolder", "FindItem", ...]``."""
+        return [c.operation for c in self._snapshot()]
+
+    def last(self, operation: str | None = None) -> RecordedRequest:
+        calls = self.of(operation) if operation else self._snapshot()
+        if not calls:
+            raise LookupError(f"no {operation or 'SOAP'} call was received")
+        return calls[-1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+
+class EwsEmulator:
+    """An emulator on a free port over a real socket, with its own SQLite store.
+
+    Hosts the demo mailboxes (``AlexW@contoso.com`` ... see the README) plus any added
+    with :meth:`add_mailbox`.
+    """
+
+    def __init__(self, store_path: str | Path, build: Build | str = DEFAULT_BUILD,
+                 directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4) -> None:
+        self.build = Build.parse(build) if isinstance(build, str) else build
+        self.store_path = Path(store_path)
+        self.directory = directory if directory is not None else Directory.demo()
+        self.requests = RequestLog()
+        self.faults: FaultInjector
+        self._server = EmulatorServer(
+            ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads),
+            directory=self.directory,
+            observer=self._observed,
+            wrap=self._wrap,
+        )
+        self._lines: list[SoapLine] = []
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> EwsEmulator:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        for line in self._lines:
+            line.close()
+        self._server.stop()
+
+    def __enter__(self) -> EwsEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wrap(self, app: Any) -> FaultInjector:
+        self.faults = FaultInjector(app, on_injected=self._injected)
+        return self.faults
+
+    def _observed(self, exchange: Exchange) -> None:
+        self.requests.append(RecordedRequest(exchange.operation, exchange.mailbox, exchange.request,
+                                             exchange.response, exchange.status))
+
+    def _injected(self, call: InjectedCall) -> None:
+        self.requests.append(RecordedRequest(call.operation, call.mailbox, call.request, call.response,
+                                             call.status, injected=call.kind))
+
+    # --- addresses ---------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        return self._server.endpoint
+
+    @property
+    def wsdl_url(self) -> str:
+        return self._server.wsdl_url
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    # --- mailboxes ---------------------------------------------------------------------
+
+    def add_mailbox(self, smtp: str, name: str | None = None, kind: str = "user",
+                    password: str | None = None, token: str | None = None) -> Credentials:
+        """Host one more mailbox (``kind`` "user" or "room") and return its login; the
+        password is random unless given; ``token`` also lets it sign in as a bearer."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        password = password or secrets.token_urlsafe(12)
+        self.directory.add(Mailbox(smtp, name or smtp.split("@")[0], password, kind, token=token))
+        return Credentials(smtp, password, token)
+
+    def credentials(self, smtp: str) -> Credentials:
+        mailbox = self.directory.get(smtp)
+        if mailbox is None:
+            raise KeyError(f"{smtp} is not a mailbox of this emulator")
+        return Credentials(mailbox.smtp, mailbox.password or "", mailbox.token)
+
+    # --- clients -----------------------------------------------------------------------
+
+    def soap(self, smtp: str, version: str | None = "Exchange2013") -> SoapLine:
+        """A raw SOAP line for one mailbox (``.call("<m:GetFolder>...")``, ``.find_items``...)."""
+        creds = self.credentials(smtp)
+        line = SoapLine(self.endpoint, creds.smtp, creds.password, version=version, timeout=30)
+        self._lines.append(line)
+        return line
+
+    def exchangelib_config(self, smtp: str, retry_policy: Any = None, version: Any = None) -> Any:
+        """An ``exchangelib.Configuration`` for one mailbox: Basic auth on the emulator's
+        plain-HTTP endpoint (``server=`` would build an https URL)."""
+        from exchangelib import BASIC, Configuration
+        from exchangelib import Credentials as ExchangelibCredentials
+
+        creds = self.credentials(smtp)
+        kwargs: dict[str, Any] = {"service_endpoint": self.endpoint, "auth_type": BASIC,
+                                  "credentials": ExchangelibCredentials(creds.smtp, creds.password)}
+        if retry_policy is not None:
+            kwargs["retry_policy"] = retry_policy
+        if version is not None:
+            kwargs["version"] = version
+        return Configuration(**kwargs)
+
+    def exchangelib_account(self, smtp: str, retry_policy: Any = None, version: Any = None) -> Any:
+        """An ``exchangelib.Account`` (DELEGATE, no autodiscover) for one mailbox."""
+        from exchangelib import DELEGATE, Account
+
+        config = self.exchangelib_config(smtp, retry_policy=retry_policy, version=version)
+        return Account(self.credentials(smtp).smtp, config=config, autodiscover=False, access_type=DELEGATE)
+
+    def client(self, smtp: str, **kwargs: Any) -> Any:
+        """The project's own client, ``ews_propose.client.EwsClient``, for one mailbox
+        (``kwargs`` go to its constructor, e.g. ``schema_version=``).
+
+        Imported lazily: the harness must not need the client library to load.
+        """
+        from ..client import EwsClient
+
+        creds = self.credentials(smtp)
+        return EwsClient(self.endpoint, user=creds.smtp, password=creds.password, **kwargs)
