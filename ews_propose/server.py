@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -55,6 +56,8 @@ class EmulatorServer:
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
         self.wsgi = wrap(self.app) if wrap is not None else self.app
+        # What exists now lives as long as the server: keep it out of every collection.
+        gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
         self._server = create_server(self.wsgi, threads=config.threads, ident="ews-propose", **where)
         self._thread: threading.Thread | None = None

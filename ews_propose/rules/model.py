@@ -227,5 +227,7 @@ def from_record(data: dict[str, Any]) -> Item:
     for key in ("to", "cc", "bcc"):
         data[key] = [Person(**p) for p in data.get(key) or []]
     data["attendees"] = [Attendee(**_dates(a)) for a in data.get("attendees") or []]
-    known = {f.name for f in dataclasses.fields(Item)}
-    return Item(**{k: v for k, v in data.items() if k in known})
+    return Item(**{k: v for k, v in data.items() if k in _ITEM_FIELDS})
+
+
+_ITEM_FIELDS = frozenset(f.name for f in dataclasses.fields(Item))
