@@ -95,7 +95,10 @@ class EmulatorServer:
         if self._thread is not None and self._thread.is_alive():
             # Keep-alive connections keep waitress's loop running; close them all from
             # inside the loop so it ends at once.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            try:
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            except OSError:  # the loop already closed its trigger: it is ending anyway
+                wasyncore.close_all(server._map)
             self._thread.join(timeout=10)
         else:
             server.close()

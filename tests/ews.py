@@ -2,65 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import requests
-from lxml import etree
 
-NS = {
-    "s": "http://schemas.xmlsoap.org/soap/envelope/",
-    "m": "http://schemas.microsoft.com/exchange/services/2006/messages",
-    "t": "http://schemas.microsoft.com/exchange/services/2006/types",
-    "e": "http://schemas.microsoft.com/exchange/services/2006/errors",
-}
+# The library's own raw-SOAP helpers (the conformance suite uses them too).
+from ews_propose.conformance.wire import NS, Answer, envelope
+
+__all__ = ["NS", "Answer", "envelope", "PASSWORDS", "Soap"]
+
 PASSWORDS = {
     "AlexW@contoso.com": "alex-demo-pw",
     "AdeleV@contoso.com": "adele-demo-pw",
     "MeganB@contoso.com": "megan-demo-pw",
     "Rainier@contoso.com": "rainier-demo-pw",
 }
-
-
-def envelope(body: str, version: str | None = "Exchange2013", header: str = "") -> bytes:
-    version_header = f'<t:RequestServerVersion Version="{version}"/>' if version else ""
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<soap:Envelope xmlns:soap="{NS["s"]}" xmlns:t="{NS["t"]}" xmlns:m="{NS["m"]}">'
-        f"<soap:Header>{version_header}{header}</soap:Header>"
-        f"<soap:Body>{body}</soap:Body></soap:Envelope>"
-    ).encode()
-
-
-@dataclass
-class Answer:
-    status: int
-    content: bytes
-    headers: dict
-
-    @property
-    def root(self) -> etree._Element:
-        return etree.fromstring(self.content)
-
-    def xpath(self, expr: str):
-        return self.root.xpath(expr, namespaces=NS)
-
-    def first(self, expr: str):
-        found = self.xpath(expr)
-        assert found, f"nothing at {expr} in:\n{self.content.decode()}"
-        return found[0]
-
-    def text(self, expr: str) -> str:
-        value = self.first(expr)
-        return value if isinstance(value, str) else (value.text or "")
-
-    @property
-    def response_codes(self) -> list[str]:
-        return [el.text for el in self.xpath("//m:ResponseCode")]
-
-    @property
-    def fault_code(self) -> str | None:
-        found = self.xpath("//s:Fault/detail/e:ResponseCode")
-        return found[0].text if found else None
 
 
 class Soap:

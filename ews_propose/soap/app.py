@@ -16,7 +16,7 @@ from spyne import const as spyne_const
 from spyne.evmgr import EventManager
 from spyne.server.wsgi import WsgiApplication
 
-from ..directory import Directory
+from ..directory import Directory, Mailbox
 from ..resources import WSDL_FILES, wsdl_dir
 from ..rules.engine import MeetingRules
 from ..store.base import Store
@@ -25,7 +25,7 @@ from .context import MAILBOX_ENV_KEY, ServerState
 from .errors import EwsFault
 from .operations import all_services
 from .protocol import EwsSoap11
-from .xml import MESSAGES_NS, SOAP_NS, S
+from .xml import MESSAGES_NS
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class EwsApplication:
 
         body = b"".join(self._route(environ, recording_start_response))
         if (environ.get("PATH_INFO") or "").lower() == EWS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            self.observer(Exchange(_operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
+            self.observer(Exchange(operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
                                    int(seen.get("status", "500").split()[0]), body))
         return [body]
 
@@ -117,7 +117,7 @@ class EwsApplication:
         if method != "POST":
             return _plain(start_response, "405 Method Not Allowed", b"EWS takes SOAP requests by POST\n",
                           [("Allow", "POST")])
-        mailbox = self._authenticate(environ)
+        mailbox = self.authenticate(environ)
         if mailbox is None:
             return _plain(start_response, "401 Unauthorized", b"401 Unauthorized\n",
                           [("WWW-Authenticate", f'Basic realm="{REALM}"'), ("WWW-Authenticate", "Bearer")])
@@ -140,7 +140,8 @@ class EwsApplication:
             return self._fault(start_response, EwsFault(
                 "ErrorInternalServerError", "An internal server error occurred. The operation failed."))
 
-    def _authenticate(self, environ):
+    def authenticate(self, environ) -> Mailbox | None:
+        """The mailbox whose Basic credentials or bearer token the request carries."""
         header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
@@ -149,7 +150,7 @@ class EwsApplication:
             return None
         try:
             user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, ValueError):  # ValueError: non-ASCII base64
             return None
         if "\\" in user:  # DOMAIN\user
             user = user.split("\\", 1)[1]
@@ -167,9 +168,7 @@ class EwsApplication:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def _fault(self, start_response, fault: EwsFault):
-        envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
-        etree.SubElement(envelope, S + "Body").append(self.protocol.fault_element(fault))
-        body = etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+        body = self.protocol.fault_envelope(fault)
         start_response(self.protocol.fault_to_http_response_code(fault),
                        [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
         return [body]
@@ -194,7 +193,7 @@ def _quiet_events(spyne_app: Application, server: WsgiApplication) -> None:
         owner.event_manager = quiet
 
 
-def _operation_of(request: bytes) -> str | None:
+def operation_of(request: bytes) -> str | None:
     """The operation's name: the first element inside the SOAP Body (GetUserAvailability's
     request element is GetUserAvailabilityRequest)."""
     try:

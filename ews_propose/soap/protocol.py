@@ -238,6 +238,22 @@ class EwsSoap11(Soap11):
                 value.set("Name", "BackOffMilliseconds")
         return el
 
+    def fault_envelope(self, fault: EwsFault, header: EwsHeader | None = None) -> bytes:
+        """A whole fault answer, ServerVersionInfo included, for faults raised outside spyne
+        (request-size limit, injected faults)."""
+        envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
+        self._server_version_info(envelope, header)
+        sub(envelope, S + "Body").append(self.fault_element(fault))
+        return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+
+    def header_of(self, request: bytes) -> EwsHeader | None:
+        """The EWS header of a raw request, when it parses and is valid."""
+        try:
+            root = etree.fromstring(request, self._thread_parser())
+            return self._read_header(root.find(S + "Header"))
+        except (etree.XMLSyntaxError, EwsFault, ValueError):
+            return None
+
     def fault_to_http_response_code(self, fault):
         status = getattr(fault, "http_status", 500)
         return {500: "500 Internal Server Error", 503: "503 Service Unavailable",

@@ -2,29 +2,20 @@
 calls (of one operation, or of any) answer ErrorServerBusy, HTTP 503, or late.
 
 It is passed to ``EmulatorServer(wrap=...)``, so the emulator itself stays unaware; the
-ErrorServerBusy body is built by the emulator's own protocol (``fault_element``), so it
+ErrorServerBusy body is built by the emulator's own protocol (``fault_envelope``), so it
 has exactly the shape of every other fault the emulator answers.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from lxml import etree
-
-from ..soap.app import EWS_PATH, EwsApplication
+from ..soap.app import EWS_PATH, EwsApplication, operation_of
 from ..soap.errors import EwsFault
-from ..versions import is_schema_version, schema_rank
-
-_SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-_TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 SERVER_BUSY = "server_busy"
 HTTP_503 = "http_503"
@@ -133,58 +124,38 @@ class FaultInjector:
             return self.app(environ, start_response)
         request = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(request)
-        root = _parse(request)
-        rule = self._take(_operation(root))
+        operation = operation_of(request)
+        rule = self._take(operation)
         if rule is None:
             return self.app(environ, start_response)
         if rule.kind == DELAY:
             time.sleep(rule.seconds)
             return self.app(environ, start_response)
         if rule.kind == SERVER_BUSY:
-            status, headers, body = self._server_busy(rule, root)
+            status, headers, body = self._server_busy(rule, request)
         else:
             status, headers, body = self._unavailable(rule)
         start_response(status, headers)
         if self.on_injected is not None:
-            self.on_injected(InjectedCall(_operation(root), mailbox, request, int(status.split()[0]), body,
+            self.on_injected(InjectedCall(operation, mailbox, request, int(status.split()[0]), body,
                                           rule.kind))
         return [body]
 
     def _mailbox(self, environ: dict) -> str | None:
         """The caller's mailbox when the request carries valid credentials (Basic or Bearer)."""
-        scheme, _, value = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if not value:
-            return None
-        if scheme.lower() == "bearer":
-            mailbox = self.app.directory.authenticate_token(value.strip())
-            return mailbox.smtp if mailbox else None
-        if scheme.lower() != "basic":
-            return None
-        try:
-            user, _, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        mailbox = self.app.directory.authenticate(user.split("\\", 1)[-1], password)
+        mailbox = self.app.authenticate(environ)
         return mailbox.smtp if mailbox else None
 
-    def _server_busy(self, rule: FaultRule, root: etree._Element | None) -> tuple[str, list, bytes]:
+    def _server_busy(self, rule: FaultRule, request: bytes) -> tuple[str, list, bytes]:
         fault = EwsFault(
             "ErrorServerBusy",
             "The server cannot service this request right now. Try again later.",
             back_off_ms=rule.back_off_ms,
         )
-        envelope = etree.Element(f"{{{_SOAP_NS}}}Envelope", nsmap={"s": _SOAP_NS})
-        header = etree.SubElement(envelope, f"{{{_SOAP_NS}}}Header")
         # Like every other emulator answer: ServerVersionInfo echoing the requested schema.
-        info = etree.SubElement(header, f"{{{_TYPES_NS}}}ServerVersionInfo", nsmap={"h": _TYPES_NS})
-        build = self.app.build
-        for name, value in (("MajorVersion", build.major), ("MinorVersion", build.minor),
-                            ("MajorBuildNumber", build.build), ("MinorBuildNumber", build.revision)):
-            info.set(name, str(value))
-        info.set("Version", _echoed_schema(root, build.newest_schema))
-        etree.SubElement(envelope, f"{{{_SOAP_NS}}}Body").append(self.app.protocol.fault_element(fault))
-        body = etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
-        return (self.app.protocol.fault_to_http_response_code(fault),
+        protocol = self.app.protocol
+        body = protocol.fault_envelope(fault, protocol.header_of(request))
+        return (protocol.fault_to_http_response_code(fault),
                 [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))], body)
 
     @staticmethod
@@ -194,25 +165,3 @@ class FaultInjector:
         if rule.retry_after is not None:
             headers.append(("Retry-After", str(rule.retry_after)))
         return "503 Service Unavailable", headers, body
-
-
-def _parse(request: bytes) -> etree._Element | None:
-    try:
-        return etree.fromstring(request, _PARSER) if request else None
-    except etree.XMLSyntaxError:
-        return None
-
-
-def _operation(root: etree._Element | None) -> str | None:
-    """The operation's local name: the first element inside the SOAP Body."""
-    body = root.find(f"{{{_SOAP_NS}}}Body") if root is not None else None
-    first = next((c for c in body if isinstance(c.tag, str)), None) if body is not None else None
-    return etree.QName(first).localname if first is not None else None
-
-
-def _echoed_schema(root: etree._Element | None, default: str) -> str:
-    found = root.find(f".//{{{_TYPES_NS}}}RequestServerVersion") if root is not None else None
-    version = found.get("Version") if found is not None else None
-    if version and is_schema_version(version) and schema_rank(version) <= schema_rank(default):
-        return version
-    return default
