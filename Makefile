@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean
+.PHONY: serve test lint install clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (wrk from Debian's packages)
+	command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python bench/wire.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/organizer.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
