@@ -28,7 +28,6 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ews_propose.directory import Directory, Mailbox  # noqa: E402
 from ews_propose.rules import ids  # noqa: E402
 from ews_propose.rules import model as m  # noqa: E402
 from ews_propose.store import SqliteStore  # noqa: E402

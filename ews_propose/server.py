@@ -37,6 +37,7 @@ class ServerConfig:
     threads: int = 4
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     workers: int = 1  # processes sharing the listening socket and the store file
+    connection_limit: int = 1000
 
 
 class EmulatorServer:
@@ -59,7 +60,16 @@ class EmulatorServer:
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
-        self._server = create_server(self.wsgi, threads=config.threads, ident="ews-propose", **where)
+        self._server = create_server(
+            self.wsgi, threads=config.threads, ident="ews-propose",
+            # waitress's default of 100 connections (its own two sockets included) lets
+            # 100 idle keep-alive clients lock everyone else out; poll() lifts select()'s
+            # 1024-descriptor ceiling, and idle connections go after a minute, not two.
+            connection_limit=config.connection_limit, asyncore_use_poll=True, channel_timeout=60,
+            # Bodies somewhat over the limit get the EWS 413 fault from the application;
+            # waitress stops reading far larger ones early (a plain-text 413).
+            max_request_body_size=max(4 * config.max_request_bytes, config.max_request_bytes + 2**20),
+            **where)
         self._thread: threading.Thread | None = None
 
     @property
