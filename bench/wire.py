@@ -7,7 +7,8 @@ seeds a meeting, and drives four calls over keep-alive connections with wrk:
 GetItem (a meeting request with ResponseObjects), FindItem (a CalendarView over one
 day), CreateItem (a TentativelyAcceptItem with a proposal: one transaction across two
 mailboxes) and UpdateItem (moving the meeting back and forth, updates sent to the
-attendee). Then, in the same run, the baseline (bench/baseline.py) answers the same
+attendee). Then, in the same run, the baselines (bench/baseline.py: a hand-written lxml
+handler that builds the response, and one that returns stored bytes) answer the same
 GetItem with identical bytes on the same server software. Prints req/s, p50, p99 and
 the ratios the targets are stated in. Needs wrk (`apt-get install wrk`; `make bench`
 installs it).
@@ -136,6 +137,8 @@ def main() -> int:
     ap.add_argument("--wrk-threads", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4, help="server threads per worker (default 4)")
     ap.add_argument("--workers", default="1,2", help="server worker counts to measure (default 1,2)")
+    ap.add_argument("--ops", default="GetItem,FindItem,CreateItem,UpdateItem", help="calls to measure")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the baseline server")
     ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
@@ -151,22 +154,28 @@ def main() -> int:
             with running(serve) as endpoint:
                 seeded = seed(endpoint)
                 for op, (bodies, user) in seeded["bodies"].items():
+                    if op not in args.ops.split(","):
+                        continue
                     figures = wrk(endpoint, bodies, basic(user), args.duration, args.connections,
                                   args.wrk_threads, work)
                     results.append({"server": "emulator", "op": op, "workers": workers, **figures})
                     print(f"  emulator {op:<10} workers={workers}: {figures}", flush=True)
+            if args.no_baseline:
+                continue
             response = work / "getitem.xml"
             response.write_bytes(seeded["getitem_response"])
-            baseline = [sys.executable, str(ROOT / "bench" / "baseline.py"), "--response", str(response),
-                        "--item-id", seeded["request_id"], "--authorization", basic(ADELE),
-                        "--threads", str(args.threads), "--workers", str(workers)]
-            with running(baseline) as endpoint:
-                check = requests.post(endpoint, data=seeded["bodies"]["GetItem"][0][0], auth=ADELE, timeout=10)
-                assert check.content == seeded["getitem_response"], "the baseline must answer identical bytes"
-                figures = wrk(endpoint, seeded["bodies"]["GetItem"][0], basic(ADELE), args.duration,
-                              args.connections, args.wrk_threads, work)
-                results.append({"server": "baseline", "op": "GetItem", "workers": workers, **figures})
-                print(f"  baseline GetItem    workers={workers}: {figures}", flush=True)
+            for mode in ("build", "static"):
+                baseline = [sys.executable, str(ROOT / "bench" / "baseline.py"), "--response", str(response),
+                            "--item-id", seeded["request_id"], "--authorization", basic(ADELE),
+                            "--threads", str(args.threads), "--workers", str(workers), "--mode", mode]
+                with running(baseline) as endpoint:
+                    check = requests.post(endpoint, data=seeded["bodies"]["GetItem"][0][0], auth=ADELE,
+                                          timeout=10)
+                    assert check.content == seeded["getitem_response"], "the baseline must answer identical bytes"
+                    figures = wrk(endpoint, seeded["bodies"]["GetItem"][0], basic(ADELE), args.duration,
+                                  args.connections, args.wrk_threads, work)
+                    results.append({"server": f"baseline-{mode}", "op": "GetItem", "workers": workers, **figures})
+                    print(f"  baseline-{mode} GetItem workers={workers}: {figures}", flush=True)
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
@@ -174,18 +183,23 @@ def main() -> int:
 
 
 def print_table(results: list[dict]) -> None:
-    base = {r["workers"]: r for r in results if r["server"] == "baseline"}
+    base = {r["workers"]: r for r in results if r["server"] == "baseline-build"}
+    static = {r["workers"]: r for r in results if r["server"] == "baseline-static"}
     get = {r["workers"]: r for r in results if r["server"] == "emulator" and r["op"] == "GetItem"}
+    nothing = {"rps": float("nan")}
     print()
     print("| server | call | workers | req/s | p50 ms | p99 ms | p99/p50 | non-2xx | ratio |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        if r["server"] == "baseline":
+        if r["server"] == "baseline-build":
             ratio = "1.00 (baseline)"
+        elif r["server"] == "baseline-static":
+            ratio = f"{r['rps'] / base.get(r['workers'], nothing)['rps']:.2f} x baseline"
         elif r["op"] == "GetItem":
-            ratio = f"{r['rps'] / base[r['workers']]['rps']:.2f} x baseline"
+            ratio = (f"{r['rps'] / base.get(r['workers'], nothing)['rps']:.2f} x baseline, "
+                     f"{r['rps'] / static.get(r['workers'], nothing)['rps']:.2f} x static")
         else:
-            ratio = f"{r['rps'] / get[r['workers']]['rps']:.2f} x GetItem"
+            ratio = f"{r['rps'] / get.get(r['workers'], nothing)['rps']:.2f} x GetItem"
         print(f"| {r['server']} | {r['op']} | {r['workers']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | "
               f"{r['p99_ms']:.2f} | {r['p99_ms'] / r['p50_ms']:.1f} | {r['errors']} | {ratio} |")
 
