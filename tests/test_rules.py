@@ -225,3 +225,28 @@ def test_merged_free_busy_matches_its_definition():
         end = start + timedelta(minutes=rng.randint(1, 2880))
         interval = timedelta(minutes=rng.choice([5, 15, 30, 60, 1440]))
         assert merged_free_busy(events, start, end, interval) == by_definition(events, start, end, interval)
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path):
+    """A store file from before the unread column opens, upgrades, and counts right."""
+    import json
+    import sqlite3
+
+    path = str(tmp_path / "v1.sqlite3")
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        'CREATE TABLE items (id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, folder TEXT NOT NULL, kind TEXT NOT NULL,'
+        ' uid TEXT, start TEXT, "end" TEXT, received TEXT, data TEXT NOT NULL);')
+    for n, is_read in enumerate((True, False, False)):
+        record = {"id": f"id{n}", "mailbox": ADELE, "folder": "inbox", "kind": "message", "is_read": is_read,
+                  "subject": f"Hello {n}"}
+        old.execute("INSERT INTO items (id, mailbox, folder, kind, data) VALUES (?, ?, 'inbox', 'message', ?)",
+                    (f"id{n}", ADELE.lower(), json.dumps(record)))
+    old.commit()
+    old.close()
+    with SqliteStore(path) as store:
+        with store.transaction(write=False) as tx:
+            assert tx.counts(ADELE, m.INBOX) == (3, 2)
+            assert tx._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)

@@ -212,3 +212,22 @@ def test_the_organizers_copy_of_a_cancellation_offers_no_remove(alex, adele):
               f'<m:ItemIds><t:ItemId Id="{meeting_id}"/></m:ItemIds></m:DeleteItem>')
     ((sent_id, _),) = alex.find_ids("sentitems", "MeetingCancellation")
     assert response_objects(alex.get(sent_id, "IdOnly", ("item:ResponseObjects",))) == ["ForwardItem"]
+
+
+def test_folder_counts_follow_reading(alex, adele):
+    def inbox_counts():
+        answer = adele.call('<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>'
+                            '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>')
+        return answer.text("//t:TotalCount"), answer.text("//t:UnreadCount")
+
+    for n in range(3):
+        alex.create_meeting(f"Meeting {n}", *LUNCH)
+    assert inbox_counts() == ("3", "3")
+    (first_id, change_key), *_ = adele.find_ids("inbox")
+    read = adele.call(
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges>'
+        f'<t:ItemChange><t:ItemId Id="{first_id}" ChangeKey="{change_key}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="message:IsRead"/><t:Message><t:IsRead>true</t:IsRead></t:Message>'
+        "</t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+    assert read.response_codes == ["NoError"]
+    assert inbox_counts() == ("3", "2")

@@ -179,6 +179,11 @@ class MeetingRules:
         with self.store.transaction(write=False) as tx:
             return tx.list_folder(actor, folder, view.offset, view.limit)
 
+    def folder_counts(self, actor: str, folder: str) -> tuple[int, int]:
+        """(items, unread items) of one of the actor's folders."""
+        with self.store.transaction(write=False) as tx:
+            return tx.counts(actor, folder)
+
     def calendar_view(
         self, actor: str, folder: str, start: datetime, end: datetime
     ) -> list[Item]:

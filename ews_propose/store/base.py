@@ -30,6 +30,10 @@ class Transaction(ABC):
         """Items of a folder, newest received first, and the folder's item count."""
 
     @abstractmethod
+    def counts(self, mailbox: str, folder: str) -> tuple[int, int]:
+        """How many items a folder holds, and how many of them are unread."""
+
+    @abstractmethod
     def calendar_view(
         self, mailbox: str, folder: str, start: datetime, end: datetime
     ) -> list[Item]:

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from ..rules.model import Item, format_utc, from_record, to_record
 from .base import Store, Transaction
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+_TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY,
@@ -32,12 +32,23 @@ CREATE TABLE IF NOT EXISTS items (
     start TEXT,
     "end" TEXT,
     received TEXT,
-    data TEXT NOT NULL
+    data TEXT NOT NULL,
+    unread INTEGER NOT NULL DEFAULT 0
 );
+"""
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS items_folder ON items (mailbox, folder, received);
 CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end");
 CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
+CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
 """
+# Each step brings a store from the version before it to the one it is filed under.
+_MIGRATIONS = {
+    2: [  # unread as a column, so a folder's unread count is an index count
+        "ALTER TABLE items ADD COLUMN unread INTEGER NOT NULL DEFAULT 0",
+        "UPDATE items SET unread = CASE WHEN json_extract(data, '$.is_read') = 1 THEN 0 ELSE 1 END",
+    ],
+}
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -54,8 +65,8 @@ class _SqliteTransaction(Transaction):
         if item.start is not None and item.end is not None:
             self._note_duration(int((item.end - item.start).total_seconds()))
         self._conn.execute(
-            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.id,
                 item.mailbox.lower(),
@@ -66,6 +77,7 @@ class _SqliteTransaction(Transaction):
                 format_utc(item.end) if item.end else None,
                 format_utc(item.received) if item.received else None,
                 json.dumps(to_record(item), separators=(",", ":")),
+                0 if item.is_read else 1,
             ),
         )
 
@@ -85,6 +97,13 @@ class _SqliteTransaction(Transaction):
             (*key, -1 if limit is None else limit, offset),
         ).fetchall()
         return [from_record(json.loads(r[0])) for r in rows], total
+
+    def counts(self, mailbox: str, folder: str) -> tuple[int, int]:
+        total, unread = self._conn.execute(
+            "SELECT count(*), coalesce(sum(unread), 0) FROM items WHERE mailbox = ? AND folder = ?",
+            (mailbox.lower(), folder),
+        ).fetchone()
+        return total, unread
 
     def calendar_view(
         self, mailbox: str, folder: str, start: datetime, end: datetime
@@ -140,13 +159,20 @@ class SqliteStore(Store):
             os.makedirs(parent, exist_ok=True)
         conn = self._connect()
         with conn:
-            conn.executescript(_SCHEMA)
+            conn.executescript(_TABLES)
             found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if found is not None and int(found[0]) > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"store {path} has schema version {found[0]}; this ews-propose reads up to {SCHEMA_VERSION}"
+                )
             if found is None:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
                 )
+            elif int(found[0]) < SCHEMA_VERSION:
+                self._migrate(conn)
+            conn.executescript(_INDEXES)
             if conn.execute("SELECT 1 FROM meta WHERE key = 'longest_item_s'").fetchone() is None:
                 # Stores written before this was recorded: work it out once.
                 longest = conn.execute(
@@ -154,10 +180,21 @@ class SqliteStore(Store):
                     " WHERE start IS NOT NULL").fetchone()[0]
                 conn.execute("INSERT INTO meta (key, value) VALUES ('longest_item_s', ?)",
                              (str(int(round(longest or 0))),))
-            if found is not None and int(found[0]) != SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"store {path} has schema version {found[0]}, this version needs {SCHEMA_VERSION}"
-                )
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated meanwhile.
+            version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target]:
+                    conn.execute(statement)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def _connect(self) -> sqlite3.Connection:
         if self._memory:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ...rules import model as m
-from ...rules.engine import View
 from ...rules.ids import folder_id
 from ..context import EwsRequest, Responses, require
 from ..errors import ItemError
@@ -33,16 +32,11 @@ def folder_element(parent, req: EwsRequest, folder: str):
     if folder_class:
         sub(el, T + "FolderClass", folder_class)
     sub(el, T + "DisplayName", display)
-    items, total = (req.rules.list_folder(req.actor, folder, View(0, 0))
-                    if folder in m.ITEM_FOLDERS else ([], 0))
+    total, unread = req.rules.folder_counts(req.actor, folder) if folder in m.ITEM_FOLDERS else (0, 0)
     sub(el, T + "TotalCount", str(total))
     children = 1 if folder == m.ROOT else (len(m.ITEM_FOLDERS) if folder == m.TOP else 0)
     sub(el, T + "ChildFolderCount", str(children))
     if element == "Folder":
-        unread = 0
-        if folder in (m.INBOX, m.DRAFTS, m.SENT, m.DELETED):
-            everything, _ = req.rules.list_folder(req.actor, folder, View())
-            unread = sum(1 for i in everything if not i.is_read)
         sub(el, T + "UnreadCount", str(unread))
     return el
 
