@@ -16,6 +16,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from .directory import Directory
+from .graph.app import GraphApplication, with_graph
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
@@ -23,6 +24,7 @@ from .versions import DEFAULT_BUILD, Build
 
 ENDPOINT_PATH = "/EWS/Exchange.asmx"
 WSDL_PATH = "/EWS/Services.wsdl"
+GRAPH_PATH = "/v1.0"
 
 # spyne logs every fault with a traceback; our own layer logs what is a real defect.
 logging.getLogger("spyne").setLevel(logging.CRITICAL)
@@ -56,7 +58,9 @@ class EmulatorServer:
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
-        self.wsgi = wrap(self.app) if wrap is not None else self.app
+        # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
+        self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
+        self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app, self.graph)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
@@ -90,6 +94,10 @@ class EmulatorServer:
     @property
     def wsdl_url(self) -> str:
         return self.base_url + WSDL_PATH
+
+    @property
+    def graph_url(self) -> str:
+        return self.base_url + GRAPH_PATH
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._server.run, name="ews-propose", daemon=True)
@@ -156,6 +164,10 @@ class WorkerPool:
     @property
     def wsdl_url(self) -> str:
         return self.endpoint.replace(ENDPOINT_PATH, WSDL_PATH)
+
+    @property
+    def graph_url(self) -> str:
+        return self.endpoint.replace(ENDPOINT_PATH, GRAPH_PATH)
 
     def serve_forever(self) -> None:
         for _ in range(self.config.workers):

@@ -79,6 +79,7 @@ def serve_command(args: argparse.Namespace) -> int:
         return 1
     print(f"ews-propose listening on {server.endpoint}", flush=True)
     print(f"  WSDL:   {server.wsdl_url}")
+    print(f"  Graph:  {server.graph_url}/ (Authorization: Bearer TOKEN)")
     print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
     print(f"  store:  {store}")
     if args.workers > 1:
@@ -87,7 +88,8 @@ def serve_command(args: argparse.Namespace) -> int:
     for mailbox in directory:
         # Only the built-in demo passwords are printed; a directory file's stay secret.
         secret = mailbox.password if not args.directory else "(from directory file)"
-        print(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}")
+        token = f"  token: {mailbox.token}" if mailbox.token and not args.directory else ""
+        print(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}{token}")
     sys.stdout.flush()
     try:
         server.serve_forever()
