@@ -44,7 +44,10 @@ _TYPE = {
     MEETING_RESPONSE: "#microsoft.graph.eventMessageResponse",
     MEETING_CANCELLATION: "#microsoft.graph.eventMessage",
 }
-_MEETING_MESSAGE_TYPE = {ACCEPT: "meetingAccepted", TENTATIVE: "meetingTentativelyAccepted",
+# Graph's schema spells it "meetingTenativelyAccepted" (sic): its $metadata enum member, as
+# every SDK parses it. Seed 000's hand-written sample writes "meetingTentativelyAccepted",
+# which the SDKs read as no value. docs/graph.md says so.
+_MEETING_MESSAGE_TYPE = {ACCEPT: "meetingAccepted", TENTATIVE: "meetingTenativelyAccepted",
                          DECLINE: "meetingDeclined"}
 _REQUEST_TYPE = {NEW_REQUEST: "newMeetingRequest", FULL_UPDATE: "fullUpdate",
                  INFORMATIONAL_UPDATE: "informationalUpdate"}
