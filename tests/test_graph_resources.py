@@ -1,0 +1,125 @@
+"""Prefer: outlook.timezone (Windows and IANA names), calendarView, calendars and groups,
+users, translateExchangeIds, mail folders and paging."""
+
+from __future__ import annotations
+
+import pytest
+
+from ews_propose.server import EmulatorServer, ServerConfig
+
+from .graph import ADELE, ALEX, LUNCH, GraphLine
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "store.sqlite3"))).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def alex(server):
+    line = GraphLine(server.graph_url, ALEX[1])
+    yield line
+    line.close()
+
+
+@pytest.mark.parametrize("zone, local", [
+    ("Pacific Standard Time", "2019-08-15T12:00:00.0000000"),
+    ("America/Los_Angeles", "2019-08-15T12:00:00.0000000"),
+    ("W. Europe Standard Time", "2019-08-15T21:00:00.0000000"),
+    ("Europe/Berlin", "2019-08-15T21:00:00.0000000"),
+    ("Tokyo Standard Time", "2019-08-16T04:00:00.0000000"),
+    ("Asia/Kolkata", "2019-08-16T00:30:00.0000000"),
+    ("UTC", "2019-08-15T19:00:00.0000000"),
+])
+def test_prefer_timezone_windows_and_iana(alex, zone, local):
+    event = alex.post("/me/events", LUNCH).json()
+    r = alex.get(f"/me/events/{event['id']}", headers={"Prefer": f'outlook.timezone="{zone}"'})
+    assert r.headers["Preference-Applied"] == f'outlook.timezone="{zone}"'
+    assert r.json()["start"] == {"dateTime": local, "timeZone": zone}
+    assert r.json()["createdDateTime"].endswith("Z")  # stays UTC
+
+
+def test_without_prefer_answers_are_utc(alex):
+    event = alex.post("/me/events", LUNCH)
+    assert "Preference-Applied" not in event.headers
+    assert event.json()["start"] == {"dateTime": "2019-08-15T19:00:00.0000000", "timeZone": "UTC"}
+
+
+@pytest.mark.parametrize("start", [
+    {"dateTime": "2019-08-15T21:00:00", "timeZone": "Europe/Berlin"},
+    {"dateTime": "2019-08-15T21:00:00.0000000", "timeZone": "W. Europe Standard Time"},
+    {"dateTime": "2019-08-15T19:00:00Z", "timeZone": "UTC"},
+    {"dateTime": "2019-08-15T19:00:00"},
+])
+def test_request_times_in_any_zone(alex, start):
+    body = {**LUNCH, "start": start, "end": {"dateTime": "2019-08-15T20:00:00", "timeZone": "UTC"}}
+    event = alex.post("/me/events", body).json()
+    assert event["start"]["dateTime"] == "2019-08-15T19:00:00.0000000"
+
+
+def test_calendar_view(alex):
+    alex.post("/me/events", LUNCH)
+    alex.post("/me/events", {**LUNCH, "subject": "Next week",
+                             "start": {"dateTime": "2019-08-22T12:00:00", "timeZone": "UTC"},
+                             "end": {"dateTime": "2019-08-22T13:00:00", "timeZone": "UTC"}})
+    r = alex.get("/me/calendarView", startDateTime="2019-08-15T00:00:00-07:00", endDateTime="2019-08-16T00:00:00-07:00")
+    assert [e["subject"] for e in r.json()["value"]] == ["Let's go for lunch"]
+    r = alex.get("/me/calendar/calendarView", startDateTime="2019-08-01T00:00:00", endDateTime="2019-09-01T00:00:00")
+    assert sorted(e["subject"] for e in r.json()["value"]) == ["Let's go for lunch", "Next week"]
+    r = alex.get("/me/calendarView", startDateTime="2019-08-20T00:00:00Z", endDateTime="2019-08-21T00:00:00Z")
+    assert r.json()["value"] == []
+
+
+def test_calendars_and_groups(alex, server):
+    calendar = alex.get("/me/calendar").json()
+    assert calendar["isDefaultCalendar"] is True and calendar["owner"]["address"] == "AlexW@contoso.com"
+    assert alex.get(f"/me/calendars/{calendar['id']}").json()["id"] == calendar["id"]
+    [group] = alex.get("/me/calendarGroups").json()["value"]
+    assert [c["id"] for c in alex.get(f"/me/calendarGroups/{group['id']}/calendars").json()["value"]] == [calendar["id"]]
+    adele = GraphLine(server.graph_url, ADELE[1])
+    assert adele.get(f"/me/calendars/{calendar['id']}").status_code == 404
+    event = alex.post(f"/me/calendars/{calendar['id']}/events", LUNCH)
+    assert event.status_code == 201
+    listed = alex.get(f"/me/calendarGroups/{group['id']}/calendars/{calendar['id']}/events").json()["value"]
+    assert [e["id"] for e in listed] == [event.json()["id"]]
+
+
+def test_users(alex):
+    me = alex.get("/me").json()
+    assert (me["displayName"], me["givenName"], me["surname"]) == ("Alex Wilber", "Alex", "Wilber")
+    assert alex.get(f"/users/{me['id']}").json()["mail"] == "AlexW@contoso.com"
+    everyone = alex.get("/users").json()["value"]
+    assert {u["mail"] for u in everyone} >= {"AlexW@contoso.com", "AdeleV@contoso.com", "Rainier@contoso.com"}
+    assert alex.get("/users/nobody@contoso.com").status_code == 404
+
+
+def test_translate_exchange_ids(alex):
+    event = alex.post("/me/events", LUNCH).json()
+    r = alex.post("/me/translateExchangeIds", {"inputIds": [event["id"]], "sourceIdType": "restId",
+                                               "targetIdType": "ewsId"})
+    [pair] = r.json()["value"]
+    assert pair["sourceId"] == event["id"] and "-" not in pair["targetId"] and "_" not in pair["targetId"]
+    back = alex.post("/me/translateExchangeIds", {"InputIds": [pair["targetId"]], "SourceIdType": "ewsId",
+                                                  "TargetIdType": "restId"}).json()["value"][0]
+    assert back["targetId"] == event["id"]
+    assert alex.post("/me/translateExchangeIds", {"inputIds": ["x"], "sourceIdType": "nope",
+                                                  "targetIdType": "ewsId"}).status_code == 400
+
+
+def test_mail_folders_and_paging(alex):
+    for n in range(5):
+        alex.post("/me/events", {**LUNCH, "subject": f"Lunch {n}"})
+    folders = {f["displayName"]: f for f in alex.get("/me/mailFolders").json()["value"]}
+    assert folders["Sent Items"]["totalItemCount"] == 5
+    assert alex.get(f"/me/mailFolders/{folders['Sent Items']['id']}").json()["displayName"] == "Sent Items"
+    seen, path = [], "/me/mailFolders/SentItems/messages"
+    params = {"$top": 2, "$count": "true", "$select": "subject"}
+    while path:
+        page = alex.get(path, **params).json()
+        assert page.get("@odata.count", 5) == 5
+        seen += [m["subject"] for m in page["value"]]
+        assert all(set(m) <= {"@odata.type", "@odata.etag", "id", "subject"} for m in page["value"])
+        path, params = (page["@odata.nextLink"].removeprefix(alex.root), {}) if "@odata.nextLink" in page else (None, {})
+    assert seen == [f"Lunch {n}" for n in reversed(range(5))]
