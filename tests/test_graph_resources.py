@@ -123,3 +123,38 @@ def test_mail_folders_and_paging(alex):
         assert all(set(m) <= {"@odata.type", "@odata.etag", "id", "subject"} for m in page["value"])
         path, params = (page["@odata.nextLink"].removeprefix(alex.root), {}) if "@odata.nextLink" in page else (None, {})
     assert seen == [f"Lunch {n}" for n in reversed(range(5))]
+
+
+def test_message_query_options(alex, server):
+    adele = GraphLine(server.graph_url, ADELE[1])
+    megan = GraphLine(server.graph_url, "megan-demo-graph-token")
+    attendees = [{"emailAddress": {"address": a}, "type": "required"} for a in ("AdeleV@contoso.com", "MeganB@contoso.com")]
+    for subject in ("Alpha", "Beta"):
+        alex.post("/me/events", {**LUNCH, "subject": subject, "attendees": attendees})
+    for line, action in ((adele, "accept"), (megan, "decline")):
+        for message in line.messages():
+            event = line.get(f"/me/messages/{message['id']}", **{"$expand": "microsoft.graph.eventMessage/event"})
+            assert line.post(f"/me/events/{event.json()['event']['id']}/{action}", {}).status_code == 202
+    responses = alex.messages(**{"$filter": "isof('microsoft.graph.eventMessageResponse')"})
+    assert len(responses) == 4 and all(m["@odata.type"].endswith("eventMessageResponse") for m in responses)
+    everything = alex.messages()
+    assert len(everything) == 6  # four answers in the Inbox, two requests in Sent Items
+    declined = alex.messages(**{"$filter": "responseType eq 'declined' and from/emailAddress/address eq 'meganb@contoso.com'"})
+    assert sorted(m["subject"] for m in declined) == ["Declined: Alpha", "Declined: Beta"]
+    either = alex.messages(**{"$filter": "subject eq 'Accepted: Alpha' or subject eq 'Declined: Beta'"})
+    assert sorted(m["subject"] for m in either) == ["Accepted: Alpha", "Declined: Beta"]
+    assert alex.messages(**{"$filter": "isRead ne false"}) == [m for m in everything if m["isRead"]]
+    received = everything[0]["receivedDateTime"]
+    assert len(alex.messages(**{"$filter": f"receivedDateTime ge {received} and receivedDateTime le {received}"})) == 6
+    assert alex.messages(**{"$filter": "receivedDateTime lt 2019-01-01T00:00:00Z"}) == []
+    ordered = alex.messages(**{"$filter": "subject ne 'x' and isRead eq false", "$orderby": "subject desc"})
+    assert [m["subject"] for m in ordered] == sorted((m["subject"] for m in ordered), key=str.lower, reverse=True)
+    r = alex.get("/me/messages", **{"$filter": "isRead eq false", "$orderby": "subject"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "InefficientFilter"
+    by_subject = alex.messages(**{"$orderby": "subject"})
+    assert [m["subject"] for m in by_subject] == sorted((m["subject"] for m in everything), key=str.lower)
+    for bad in ("subject eq", "subject like 'x'", "(isRead eq true", "isof(3)"):
+        r = alex.get("/me/messages", **{"$filter": bad})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "BadRequest", bad
+    events = alex.get("/me/events", **{"$filter": "startswith(subject,'al')", "$count": "true"}).json()
+    assert [e["subject"] for e in events["value"]] == ["Alpha"] and events["@odata.count"] == 1

@@ -13,7 +13,7 @@ import falcon
 from ..rules import engine as R
 from ..rules.ids import folder_id
 from ..rules.model import CALENDAR, CALENDAR_ITEM, OPTIONAL, ORGANIZER, RESOURCE, Attendee, Item
-from . import ids, shapes
+from . import ids, query, shapes
 from .common import (
     Ctx,
     apply_select,
@@ -242,9 +242,10 @@ class EventsCollection:
 
 
 def listing(req: falcon.Request, ctx: Ctx, items: list[Item], skip: int, top: int, tail: str) -> dict[str, Any]:
-    page = items[skip: skip + top]
-    rendered = [event_json(i, ctx) for i in page]
-    names = selected(req, EVENT_TYPE, rendered[0] if rendered else event_json(_blank(ctx), ctx))
+    names = selected(req, EVENT_TYPE, event_json(_blank(ctx), ctx))
+    chosen = query.apply([event_json(i, ctx) for i in items], req.get_param("$filter"), req.get_param("$orderby"))
+    rendered = chosen[skip: skip + top]
+    items = chosen  # type: ignore[assignment]
     out: dict[str, Any] = {"@odata.context": ctx.context_url(ctx.me, tail)}
     if req.get_param_as_bool("$count", default=False):
         out["@odata.count"] = len(items)

@@ -29,7 +29,7 @@ from ..rules.model import (
     TENTATIVE,
     Item,
 )
-from . import events, ids, shapes
+from . import events, ids, query, shapes
 from .common import Ctx, apply_select, ctx_of, int_param, next_link, selected, send_json, target
 from .errors import GraphError, not_found
 from .timezones import date_time_time_zone, utc_text
@@ -195,12 +195,17 @@ class MessagesCollection:
         top = int_param(req, "$top", 10, low=0, high=1000)
         skip = int_param(req, "$skip", 0)
         items = _all_messages(ctx, mailbox.smtp, folder)
-        page = items[skip: skip + top]
-        rendered = []
-        for item in page:
+        owner = {}
+        for item in items:
             payload = message_json(item, ctx)
-            _expand(req, ctx, item, payload)
+            owner[id(payload)] = (payload, item)
+        chosen = query.apply([p for p, _ in owner.values()], req.get_param("$filter"),
+                             req.get_param("$orderby"), strict_order=True)
+        rendered = []
+        for payload in chosen[skip: skip + top]:
+            _expand(req, ctx, owner[id(payload)][1], payload)
             rendered.append(payload)
+        items = chosen
         out: dict[str, Any] = {"@odata.context": ctx.context_url(mailbox, "messages")}
         if req.get_param_as_bool("$count", default=False):
             out["@odata.count"] = len(items)
