@@ -158,3 +158,26 @@ def test_message_query_options(alex, server):
         assert r.status_code == 400 and r.json()["error"]["code"] == "BadRequest", bad
     events = alex.get("/me/events", **{"$filter": "startswith(subject,'al')", "$count": "true"}).json()
     assert [e["subject"] for e in events["value"]] == ["Alpha"] and events["@odata.count"] == 1
+
+
+def test_get_schedule(alex, server):
+    alex.post("/me/events", {**LUNCH, "attendees": [*LUNCH["attendees"], {
+        "emailAddress": {"address": "Rainier@contoso.com"}, "type": "resource"}]})
+    body = {"schedules": ["AdeleV@contoso.com", "Rainier@contoso.com", "nobody@contoso.com"],
+            "startTime": {"dateTime": "2019-08-15T11:00:00", "timeZone": "Pacific Standard Time"},
+            "endTime": {"dateTime": "2019-08-15T15:00:00", "timeZone": "Pacific Standard Time"},
+            "availabilityViewInterval": 60}
+    r = alex.post("/me/calendar/getSchedule", body, headers={"Prefer": 'outlook.timezone="Pacific Standard Time"'})
+    assert r.status_code == 200, r.text
+    adele, room, nobody = r.json()["value"]
+    # Adele has not answered: tentative 12:00-14:00; the room accepted at once: busy.
+    assert adele["availabilityView"] == "0110" and room["availabilityView"] == "0220"
+    [item] = room["scheduleItems"]
+    assert item["status"] == "busy" and item["subject"] == "Let's go for lunch"
+    assert item["start"] == {"dateTime": "2019-08-15T12:00:00.0000000", "timeZone": "Pacific Standard Time"}
+    assert adele["workingHours"]["daysOfWeek"][0] == "monday"
+    assert nobody["error"]["responseCode"] == "ErrorMailRecipientNotFound"
+    r = alex.post("/me/calendar/getSchedule", {**body, "availabilityViewInterval": 2})
+    assert r.status_code == 400
+    r = alex.post("/me/calendar/getSchedule", {**body, "endTime": {"dateTime": "2019-10-15T15:00:00", "timeZone": "UTC"}})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "ErrorTimeIntervalTooBig"

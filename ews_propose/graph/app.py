@@ -16,7 +16,7 @@ import falcon
 from ..directory import Directory
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
-from . import calendars, event_actions, events, messages, users
+from . import calendars, event_actions, events, messages, schedule, users
 from .common import JSON_TYPE, Ctx
 from .errors import GraphError, from_rule
 from .timezones import preferred
@@ -78,6 +78,7 @@ class GraphApplication:
         self.add("/calendars/{calendar_id}", calendars.CalendarItem())
         self.add("/calendargroups", calendars.GroupsCollection())
         self.add("/calendargroups/{group_id}/calendars", calendars.GroupCalendars())
+        self.add("/calendar/getschedule", schedule.GetSchedule())
         self.add("/messages", messages.MessagesCollection())
         self.add("/messages/{message_id}", messages.MessageItem())
         self.add("/mailfolders", messages.FoldersCollection())

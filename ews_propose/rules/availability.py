@@ -18,6 +18,20 @@ _DIGIT = {FREE: 0, WORKING_ELSEWHERE: 0, TENTATIVE: 1, BUSY: 2, OOF: 3, NO_DATA:
 
 
 @dataclass(frozen=True)
+class WorkingHours:
+    """When a mailbox works. The directory has no per-mailbox hours yet: everyone works
+    Monday to Friday, 08:00 to 17:00 UTC (a project decision)."""
+
+    days: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday")
+    start: str = "08:00:00"
+    end: str = "17:00:00"
+    zone: str = "UTC"
+
+
+WORKING_HOURS = WorkingHours()
+
+
+@dataclass(frozen=True)
 class Event:
     """A calendar item as free/busy shows it."""
 
