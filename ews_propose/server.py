@@ -49,7 +49,8 @@ class EmulatorServer:
     def __init__(self, config: ServerConfig, directory: Directory | None = None,
                  store: Store | None = None, observer: Observer | None = None,
                  wrap: Callable[[EwsApplication], Any] | None = None,
-                 listening: socket.socket | None = None) -> None:
+                 listening: socket.socket | None = None,
+                 wrap_graph: Callable[[GraphApplication], Any] | None = None) -> None:
         """``wrap`` turns the EWS WSGI application into the one served (a middleware:
         fault injection, latency); ``observer`` sees every SOAP call; ``listening`` is a
         socket already bound (worker processes share their parent's)."""
@@ -60,7 +61,8 @@ class EmulatorServer:
                                   observer=observer)
         # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
         self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
-        self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app, self.graph)
+        self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app,
+                               wrap_graph(self.graph) if wrap_graph is not None else self.graph)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)

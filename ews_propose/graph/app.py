@@ -102,7 +102,7 @@ def _lower_literals(path: str) -> str:
     return "/".join(s if s.startswith("{") else s.lower() for s in path.split("/"))
 
 
-def with_graph(ews_app: Callable, graph_app: GraphApplication) -> Callable:
+def with_graph(ews_app: Callable, graph_app: Callable) -> Callable:
     """One WSGI callable for the port: ``/v1.0/...`` to Graph, everything else to EWS."""
 
     def dispatch(environ, start_response):

@@ -20,6 +20,7 @@ from ..server import EmulatorServer, ServerConfig
 from ..soap.app import Exchange
 from ..versions import DEFAULT_BUILD, Build
 from .faults import FaultInjector, InjectedCall
+from .graph_faults import GraphFaults
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,13 @@ class EwsEmulator:
         self.directory = directory if directory is not None else Directory.demo()
         self.requests = RequestLog()
         self.faults: FaultInjector
+        self.graph_faults: GraphFaults
         self._server = EmulatorServer(
             ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads),
             directory=self.directory,
             observer=self._observed,
             wrap=self._wrap,
+            wrap_graph=self._wrap_graph,
         )
         self._lines: list[SoapLine] = []
 
@@ -139,6 +142,10 @@ class EwsEmulator:
         self.faults = FaultInjector(app, on_injected=self._injected)
         return self.faults
 
+    def _wrap_graph(self, app: Any) -> GraphFaults:
+        self.graph_faults = GraphFaults(app)
+        return self.graph_faults
+
     def _observed(self, exchange: Exchange) -> None:
         self.requests.append(RecordedRequest(exchange.operation, exchange.mailbox, exchange.request,
                                              exchange.response, exchange.status))
@@ -161,15 +168,28 @@ class EwsEmulator:
     def port(self) -> int:
         return self._server.port
 
+    @property
+    def graph_url(self) -> str:
+        """The Graph service root, ``http://127.0.0.1:PORT/v1.0`` (an SDK's ``base_url``)."""
+        return self._server.graph_url
+
+    def graph_token(self, smtp: str) -> str:
+        """The bearer token that signs in to Graph (and EWS) as this mailbox."""
+        token = self.credentials(smtp).token
+        if not token:
+            raise KeyError(f"{smtp} has no bearer token")
+        return token
+
     # --- mailboxes ---------------------------------------------------------------------
 
     def add_mailbox(self, smtp: str, name: str | None = None, kind: str = "user",
                     password: str | None = None, token: str | None = None) -> Credentials:
         """Host one more mailbox (``kind`` "user" or "room") and return its login; the
-        password is random unless given; ``token`` also lets it sign in as a bearer."""
+        password is random unless given; so is its bearer ``token`` (for Graph, and EWS)."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         password = password or secrets.token_urlsafe(12)
+        token = token or secrets.token_urlsafe(24)
         self.directory.add(Mailbox(smtp, name or smtp.split("@")[0], password, kind, token=token))
         return Credentials(smtp, password, token)
 
