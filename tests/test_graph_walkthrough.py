@@ -83,6 +83,7 @@ def test_seed_000_walkthrough(alex, adele):
     assert adele_event["responseStatus"]["response"] == "notResponded"
     r = adele.post(f"/me/events/{adele_event['id']}/tentativelyAccept", SEED_PROPOSAL)
     assert (r.status_code, r.content) == (202, b"")
+    assert "Content-Type" not in r.headers
 
     # 3. Alex's newest message is Adele's eventMessageResponse with the proposal.
     r = alex.get("/me/messages", **{"$top": 1})

@@ -17,7 +17,7 @@ from ..directory import Directory
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from . import calendars, event_actions, events, messages, schedule, users
-from .common import JSON_TYPE, Ctx
+from .common import Ctx
 from .errors import GraphError, from_rule
 from .timezones import preferred
 
@@ -46,7 +46,8 @@ class GraphApplication:
         self.max_request_bytes = max_request_bytes
         self.app = falcon.App(middleware=[_Requests(self)])
         self.app.req_options.strip_url_path_trailing_slash = True
-        self.app.resp_options.default_media_type = JSON_TYPE
+        # Every answer with a body sets its own type; 202/204 carry none (SDKs would parse it).
+        self.app.resp_options.default_media_type = None
         self._literals: set[str] = set()
         self._routes()
         # falcon.HTTPError (routing 404, 405) has a default handler of its own: replace it too.

@@ -81,8 +81,11 @@ def send_json(req: falcon.Request, resp: falcon.Response, payload: Any, status: 
 
 
 def no_content(resp: falcon.Response, status: int) -> None:
+    """202/204 with no body and no Content-Type (an SDK that sees a JSON media type tries
+    to parse the empty body)."""
     resp.status = status
     resp.data = b""
+    resp.content_type = None
 
 
 def selected(req: falcon.Request, type_name: str, available: dict[str, Any] | None = None) -> list[str] | None:

@@ -20,6 +20,7 @@ from .common import (
     ctx_of,
     int_param,
     next_link,
+    no_content,
     read_body,
     selected,
     send_json,
@@ -293,7 +294,7 @@ class EventItem:
         ctx = ctx_of(req)
         item = find_event(ctx, user, event_id, calendar_id, group_id, scoped(req, calendar_id))
         ctx.rules.delete_item(item.mailbox, item.id, how=R.MOVE_TO_DELETED, send_cancellations=R.SEND_AND_SAVE)
-        resp.status = 204
+        no_content(resp, 204)
 
 
 class CalendarView:
