@@ -144,8 +144,10 @@ def test_message_query_options(alex, server):
     either = alex.messages(**{"$filter": "subject eq 'Accepted: Alpha' or subject eq 'Declined: Beta'"})
     assert sorted(m["subject"] for m in either) == ["Accepted: Alpha", "Declined: Beta"]
     assert alex.messages(**{"$filter": "isRead ne false"}) == [m for m in everything if m["isRead"]]
-    received = everything[0]["receivedDateTime"]
-    assert len(alex.messages(**{"$filter": f"receivedDateTime ge {received} and receivedDateTime le {received}"})) == 6
+    first, last = min(m["receivedDateTime"] for m in everything), max(m["receivedDateTime"] for m in everything)
+    assert len(alex.messages(**{"$filter": f"receivedDateTime ge {first} and receivedDateTime le {last}"})) == 6
+    newest = alex.messages(**{"$filter": f"receivedDateTime gt {last}"})
+    assert newest == []
     assert alex.messages(**{"$filter": "receivedDateTime lt 2019-01-01T00:00:00Z"}) == []
     ordered = alex.messages(**{"$filter": "subject ne 'x' and isRead eq false", "$orderby": "subject desc"})
     assert [m["subject"] for m in ordered] == sorted((m["subject"] for m in ordered), key=str.lower, reverse=True)
