@@ -183,3 +183,38 @@ def test_get_schedule(alex, server):
     assert r.status_code == 400
     r = alex.post("/me/calendar/getSchedule", {**body, "endTime": {"dateTime": "2019-10-15T15:00:00", "timeZone": "UTC"}})
     assert r.status_code == 400 and r.json()["error"]["code"] == "ErrorTimeIntervalTooBig"
+
+
+def test_find_meeting_times(alex, server):
+    adele = GraphLine(server.graph_url, ADELE[1])
+    monday = {"start": {"dateTime": "2026-12-07T10:00:00", "timeZone": "UTC"},
+              "end": {"dateTime": "2026-12-07T11:00:00", "timeZone": "UTC"}}
+    alex.post("/me/events", {**LUNCH, **monday})
+    [request] = adele.get("/me/messages", **{"$expand": "microsoft.graph.eventMessage/event"}).json()["value"]
+    assert adele.post(f"/me/events/{request['event']['id']}/accept", {}).status_code == 202
+    body = {"attendees": [{"type": "required", "emailAddress": {"address": "AdeleV@contoso.com"}}],
+            "timeConstraint": {"activityDomain": "work", "timeSlots": [{
+                "start": {"dateTime": "2026-12-07T09:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2026-12-07T12:00:00", "timeZone": "UTC"}}]},
+            "meetingDuration": "PT1H", "returnSuggestionReasons": True,
+            "locationConstraint": {"locations": [{"displayName": "Harry's Bar"}]}}
+    r = alex.post("/me/findMeetingTimes", body)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert result["emptySuggestionsReason"] == ""
+    slots = [(s["meetingTimeSlot"]["start"]["dateTime"], s["confidence"]) for s in result["meetingTimeSuggestions"]]
+    assert slots == [("2026-12-07T09:00:00.0000000", 100.0), ("2026-12-07T11:00:00.0000000", 100.0)]
+    first = result["meetingTimeSuggestions"][0]
+    assert first["organizerAvailability"] == "free" and first["suggestionReason"]
+    assert first["attendeeAvailability"] == [{"attendee": {"type": "required", "emailAddress": {
+        "address": "AdeleV@contoso.com", "name": "AdeleV@contoso.com"}}, "availability": "free"}]
+    assert first["locations"] == [{"displayName": "Harry's Bar"}]
+
+    with_ghost = {**body, "attendees": [*body["attendees"], {"type": "required",
+                                                             "emailAddress": {"address": "ghost@contoso.com"}}]}
+    ghost = alex.post("/me/findMeetingTimes", with_ghost).json()["meetingTimeSuggestions"][0]
+    assert ghost["confidence"] == pytest.approx((100 + 100 + 49) / 3)
+    busy = {**body, "timeConstraint": {"timeSlots": [{"start": monday["start"], "end": monday["end"]}]}}
+    empty = alex.post("/me/findMeetingTimes", busy).json()
+    assert empty["meetingTimeSuggestions"] == [] and empty["emptySuggestionsReason"] == "organizerUnavailable"
+    assert alex.post("/me/findMeetingTimes", {**body, "meetingDuration": "an hour"}).status_code == 400

@@ -80,6 +80,7 @@ class GraphApplication:
         self.add("/calendargroups", calendars.GroupsCollection())
         self.add("/calendargroups/{group_id}/calendars", calendars.GroupCalendars())
         self.add("/calendar/getschedule", schedule.GetSchedule())
+        self.add("/findmeetingtimes", schedule.FindMeetingTimes())
         self.add("/messages", messages.MessagesCollection())
         self.add("/messages/{message_id}", messages.MessageItem())
         self.add("/mailfolders", messages.FoldersCollection())

@@ -160,6 +160,40 @@ class GetScheduleBody(GraphModel):
     availability_view_interval: int = Field(default=30, ge=5, le=1440)
 
 
+class LocationConstraintItem(GraphModel):
+    graph_type = "microsoft.graph.locationConstraintItem"
+    display_name: str = ""
+    location_email_address: str | None = None
+    resolve_availability: bool = False
+
+
+class LocationConstraint(GraphModel):
+    graph_type = "microsoft.graph.locationConstraint"
+    is_required: bool = False
+    suggest_location: bool = False
+    locations: list[LocationConstraintItem] = []
+
+
+class TimeConstraint(GraphModel):
+    graph_type = "microsoft.graph.timeConstraint"
+    activity_domain: Literal["work", "personal", "unrestricted", "unknown"] = "work"
+    time_slots: list[TimeSlot] = []
+
+    _domain = field_validator("activity_domain", mode="before")(lambda cls, v: _lower(v))
+
+
+class FindMeetingTimesBody(GraphModel):
+    graph_type = "microsoft.graph.findMeetingTimes"
+    attendees: list[AttendeeIn] = []
+    location_constraint: LocationConstraint | None = None
+    time_constraint: TimeConstraint | None = None
+    meeting_duration: str = "PT30M"
+    max_candidates: int = Field(default=20, ge=1, le=1000)
+    is_organizer_optional: bool = False
+    return_suggestion_reasons: bool = False
+    minimum_attendee_percentage: float = Field(default=50.0, ge=0, le=100)
+
+
 def parse_body(model: type[GraphModel], data: Any) -> GraphModel:
     """Validate a decoded JSON body; a 400 in Graph's form naming the first problem."""
     if not isinstance(data, dict):
