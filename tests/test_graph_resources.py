@@ -218,3 +218,19 @@ def test_find_meeting_times(alex, server):
     empty = alex.post("/me/findMeetingTimes", busy).json()
     assert empty["meetingTimeSuggestions"] == [] and empty["emptySuggestionsReason"] == "organizerUnavailable"
     assert alex.post("/me/findMeetingTimes", {**body, "meetingDuration": "an hour"}).status_code == 400
+
+
+def test_patch_and_delete_messages(alex, server):
+    adele = GraphLine(server.graph_url, ADELE[1])
+    alex.post("/me/events", LUNCH)
+    [request] = adele.messages()
+    assert request["isRead"] is False
+    r = adele.patch(f"/me/messages/{request['id']}", {"isRead": True, "categories": ["Lunch"]})
+    assert r.status_code == 200 and r.json()["isRead"] is True and r.json()["categories"] == ["Lunch"]
+    assert adele.get("/me/mailFolders/inbox").json()["unreadItemCount"] == 0
+    assert adele.patch(f"/me/messages/{request['id']}", {"subject": "x"}).status_code == 400
+    assert adele.delete(f"/me/messages/{request['id']}").status_code == 204
+    [moved] = adele.get("/me/mailFolders/deleteditems/messages").json()["value"]
+    assert moved["id"] == request["id"] and adele.get("/me/mailFolders/inbox/messages").json()["value"] == []
+    assert adele.delete(f"/me/messages/{request['id']}").status_code == 204
+    assert adele.get(f"/me/messages/{request['id']}").status_code == 404

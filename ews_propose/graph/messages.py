@@ -30,8 +30,20 @@ from ..rules.model import (
     Item,
 )
 from . import events, ids, query, shapes
-from .common import Ctx, apply_select, ctx_of, int_param, next_link, selected, send_json, target
+from .common import (
+    Ctx,
+    apply_select,
+    ctx_of,
+    int_param,
+    next_link,
+    no_content,
+    read_body,
+    selected,
+    send_json,
+    target,
+)
 from .errors import GraphError, not_found
+from .models import MessagePatch
 from .timezones import date_time_time_zone, utc_text
 
 MAIL_FOLDERS = (INBOX, SENT, DELETED, DRAFTS)
@@ -229,6 +241,25 @@ def _properties(ctx: Ctx) -> dict[str, Any]:
 
 
 class MessageItem:
+    def on_patch(self, req, resp, message_id, user=None, folder_id=None):
+        ctx = ctx_of(req)
+        item = _find(ctx, user, message_id, folder_id)
+        body = read_body(req, MessagePatch)
+        changes = {name: getattr(body, name) for name in ("is_read", "categories")
+                   if getattr(body, name) is not None}
+        updated = ctx.rules.update_item(item.mailbox, item.id, None, changes) if changes else item
+        out = {"@odata.context": ctx.context_url(ctx.me, "messages/$entity")}
+        out.update(message_json(updated, ctx))
+        send_json(req, resp, out)
+
+    def on_delete(self, req, resp, message_id, user=None, folder_id=None):
+        """To Deleted Items; from Deleted Items, gone."""
+        ctx = ctx_of(req)
+        item = _find(ctx, user, message_id, folder_id)
+        how = R.HARD_DELETE if item.folder == DELETED else R.MOVE_TO_DELETED
+        ctx.rules.delete_item(item.mailbox, item.id, how=how)
+        no_content(resp, 204)
+
     def on_get(self, req, resp, message_id, user=None, folder_id=None):
         ctx = ctx_of(req)
         item = _find(ctx, user, message_id, folder_id)

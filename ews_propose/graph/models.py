@@ -128,6 +128,14 @@ class EventFields(GraphModel):
         return _lower(v)
 
 
+class MessagePatch(GraphModel):
+    """What PATCH of a received message may change here."""
+
+    graph_type = "microsoft.graph.message"
+    is_read: bool | None = None
+    categories: list[str] | None = None
+
+
 class AcceptBody(GraphModel):
     graph_type = "microsoft.graph.accept"
     comment: str | None = None
