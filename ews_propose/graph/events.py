@@ -199,6 +199,11 @@ def _common_changes(fields: EventFields) -> dict[str, Any]:
     return changes
 
 
+def _attendees(fields: EventFields) -> list[Attendee]:
+    return [Attendee(a.email_address.address, a.email_address.name or "", _ROLE_IN[a.type])
+            for a in fields.attendees or []]
+
+
 def create(ctx: Ctx, smtp: str, fields: EventFields) -> Item:
     if fields.start is None or fields.end is None:
         raise GraphError(400, "ErrorPropertyValidationFailure",
@@ -206,11 +211,7 @@ def create(ctx: Ctx, smtp: str, fields: EventFields) -> Item:
     for value in (fields.start, fields.end):
         zone(value.time_zone)
     changes = _common_changes(fields)
-    attendees = [
-        Attendee(a.email_address.address, a.email_address.name or "", _ROLE_IN[a.type])
-        for a in fields.attendees or []
-    ]
-    new = R.NewItem(kind=CALENDAR_ITEM, attendees=attendees, time_zone=fields.start.time_zone or "UTC",
+    new = R.NewItem(kind=CALENDAR_ITEM, attendees=_attendees(fields), time_zone=fields.start.time_zone or "UTC",
                     **changes)
     return ctx.rules.create_calendar_item(smtp, new, send=R.SEND_AND_SAVE)
 
@@ -272,13 +273,12 @@ class EventItem:
         ctx = ctx_of(req)
         item = find_event(ctx, user, event_id, calendar_id, group_id, scoped(req, calendar_id))
         fields = read_body(req, EventFields)
-        if fields.attendees is not None:
-            raise GraphError(400, "ErrorInvalidRequest",
-                             "Changing the attendees of an event is not supported by this emulator yet.")
         for value in (fields.start, fields.end):
             if value is not None:
                 zone(value.time_zone)
         changes = _common_changes(fields)
+        if fields.attendees is not None:  # the new list: the rules invite and cancel
+            changes["attendees"] = _attendees(fields)
         match = req.get_header("If-Match")
         change_key = None
         if match and match.strip() != "*":
