@@ -245,14 +245,17 @@ class EventsCollection:
 
 def listing(req: falcon.Request, ctx: Ctx, items: list[Item], skip: int, top: int, tail: str) -> dict[str, Any]:
     names = selected(req, EVENT_TYPE, event_json(_blank(ctx), ctx))
-    chosen = query.apply([event_json(i, ctx) for i in items], req.get_param("$filter"), req.get_param("$orderby"))
-    rendered = chosen[skip: skip + top]
-    items = chosen  # type: ignore[assignment]
+    if req.get_param("$filter") or req.get_param("$orderby"):
+        chosen = query.apply([event_json(i, ctx) for i in items], req.get_param("$filter"),
+                             req.get_param("$orderby"))
+        rendered, total = chosen[skip: skip + top], len(chosen)
+    else:  # render only the page
+        rendered, total = [event_json(i, ctx) for i in items[skip: skip + top]], len(items)
     out: dict[str, Any] = {"@odata.context": ctx.context_url(ctx.me, tail)}
     if req.get_param_as_bool("$count", default=False):
-        out["@odata.count"] = len(items)
+        out["@odata.count"] = total
     out["value"] = [apply_select(r, names, ("@odata.etag", "id")) for r in rendered]
-    if skip + top < len(items):
+    if skip + top < total:
         out["@odata.nextLink"] = next_link(req, ctx, skip + top)
     return out
 
