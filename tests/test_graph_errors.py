@@ -162,3 +162,12 @@ def test_the_ews_surface_is_unchanged_beside_graph(server):
     assert r.status_code == 200 and b"wsdl" in r.content
     r = requests.get(server.base_url + "/v1.0x/me", timeout=10)
     assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/plain")  # EWS's own 404
+
+
+def test_unsupported_query_options_are_400(alex, event):
+    for path, option in (("/me/messages", "$search"), ("/me/events", "$expand"), ("/me", "$select"),
+                         (f"/me/events/{event['id']}", "$top"), ("/me/messages", "$skipToken"),
+                         ("/me/calendars", "$filter"), ("/me/events", "$bogus")):
+        r = alex.get(path, **{option: "x"})
+        assert r.status_code == 400 and option in r.json()["error"]["message"], (path, option)
+    assert alex.get("/me/events", **{"$select": "subject", "$top": "1", "$count": "true"}).status_code == 200

@@ -35,6 +35,8 @@ EVENT_BASES = (
 )
 ACTIONS = ("accept", "tentativelyaccept", "decline", "cancel")
 _BODY_METHODS = ("POST", "PATCH", "PUT")
+_KNOWN_OPTIONS = {"$select", "$expand", "$filter", "$orderby", "$top", "$skip", "$count", "$search",
+                  "$skiptoken", "$format", "$deltatoken", "$levels", "$apply", "$compute", "$index", "$schemaversion"}
 
 
 class GraphApplication:
@@ -155,6 +157,15 @@ class _Requests:
                                  f"The content type '{req.content_type or ''}' is not supported; "
                                  f"send 'application/json'.")
         return raw
+
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
+        """System query options a resource does not take are a 400, not ignored."""
+        allowed = getattr(resource, "query_options", frozenset())
+        for name in req.params:
+            if name.startswith("$") and name.lower() not in allowed:
+                raise GraphError(400, "BadRequest", f"The query option '{name}' is not supported on this "
+                                 f"resource by this emulator." if name.lower() in _KNOWN_OPTIONS else
+                                 f"The query parameter '{name}' is not supported.")
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any,
                          req_succeeded: bool) -> None:

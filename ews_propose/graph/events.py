@@ -35,6 +35,7 @@ _ROLE_IN = {"required": "required", "optional": OPTIONAL, "resource": RESOURCE}
 _ROLE_OUT = {"required": "required", OPTIONAL: "optional", RESOURCE: "resource"}
 _SENSITIVITY_IN = {"normal": "Normal", "personal": "Personal", "private": "Private", "confidential": "Confidential"}
 EVENT_TYPE = "microsoft.graph.event"
+LIST_OPTIONS = frozenset({"$select", "$top", "$skip", "$filter", "$orderby", "$count"})
 
 
 def calendar_id(smtp: str) -> str:
@@ -221,6 +222,8 @@ def create(ctx: Ctx, smtp: str, fields: EventFields) -> Item:
 class EventsCollection:
     """GET (list) and POST (create) on every events collection path form."""
 
+    query_options = LIST_OPTIONS
+
     def on_get(self, req, resp, user=None, calendar_id=None, group_id=None):
         ctx = ctx_of(req)
         mailbox = target(ctx, user)
@@ -267,6 +270,8 @@ def _blank(ctx: Ctx) -> Item:
 class EventItem:
     """GET, PATCH and DELETE of one event, under every path form."""
 
+    query_options = frozenset({"$select"})
+
     def on_get(self, req, resp, event_id, user=None, calendar_id=None, group_id=None):
         ctx = ctx_of(req)
         item = find_event(ctx, user, event_id, calendar_id, group_id, scoped(req, calendar_id))
@@ -302,6 +307,8 @@ class EventItem:
 
 class CalendarView:
     """``/me/calendarView?startDateTime=...&endDateTime=...``: events overlapping the window."""
+
+    query_options = LIST_OPTIONS
 
     def on_get(self, req, resp, user=None):
         ctx = ctx_of(req)

@@ -198,6 +198,8 @@ def _find(ctx: Ctx, user: str | None, message_id: str, folder_id: str | None) ->
 
 
 class MessagesCollection:
+    query_options = frozenset({"$select", "$top", "$skip", "$filter", "$orderby", "$count", "$expand"})
+
     def on_get(self, req, resp, user=None, folder_id=None):
         ctx = ctx_of(req)
         mailbox = target(ctx, user)
@@ -246,6 +248,8 @@ def _properties(ctx: Ctx) -> dict[str, Any]:
 
 
 class MessageItem:
+    query_options = frozenset({"$select", "$expand"})
+
     def on_patch(self, req, resp, message_id, user=None, folder_id=None):
         ctx = ctx_of(req)
         item = _find(ctx, user, message_id, folder_id)
