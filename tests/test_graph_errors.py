@@ -171,3 +171,29 @@ def test_unsupported_query_options_are_400(alex, event):
         r = alex.get(path, **{option: "x"})
         assert r.status_code == 400 and option in r.json()["error"]["message"], (path, option)
     assert alex.get("/me/events", **{"$select": "subject", "$top": "1", "$count": "true"}).status_code == 200
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"subject":' * 3000 + b'"x"' + b"}" * 3000,
+    b'{"a":' * 100 + b'1' + b"}" * 100,
+    b'{"subject": "\\ud800", "start": {"dateTime": "2019-08-15T12:00:00"}, "end": {"dateTime": "2019-08-15T13:00:00"}}',
+    b'{"subject": "a\\u0000b", "start": {"dateTime": "2019-08-15T12:00:00"}, "end": {"dateTime": "2019-08-15T13:00:00"}}',
+    b'{"subject": "bell\\u0007", "start": {"dateTime": "2019-08-15T12:00:00"}, "end": {"dateTime": "2019-08-15T13:00:00"}}',
+])
+def test_hostile_bodies_are_400(server, alex, raw):
+    r = alex.post("/me/events", raw=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text[:300]
+    assert alex.get("/me/events").json()["value"] == []
+    # nothing an EWS client would choke on was stored
+    assert requests.get(server.endpoint.replace("Exchange.asmx", "Services.wsdl"), timeout=10).status_code == 200
+
+
+def test_text_through_graph_reads_through_ews(server, alex):
+    subject = "Tab\there, newline\nthere, \u00e9, \U0001F600, <&>"
+    event = alex.post("/me/events", {**LUNCH, "subject": subject}).json()
+    from ews_propose.graph.ids import ews_id
+
+    from .ews import Soap
+    answer = Soap(server.endpoint, "AlexW@contoso.com").get(ews_id(event["id"]))
+    assert answer.text("//t:Subject") == subject

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -71,7 +72,30 @@ def read_body(req: falcon.Request, model: type[GraphModel], empty_ok: bool = Fal
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise GraphError(400, "RequestBodyRead", "The request body is not valid JSON.") from None
+    except RecursionError:
+        raise GraphError(400, "RequestBodyRead", "The request body is nested too deeply.") from None
+    _check_text(data)
     return parse_body(model, data)
+
+
+# What XML 1.0 cannot carry: an item written through Graph must stay readable through EWS.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_text(value: Any, depth: int = 0) -> None:
+    if depth > 64:
+        raise GraphError(400, "RequestBodyRead", "The request body is nested too deeply.")
+    if isinstance(value, str):
+        if _NOT_XML.search(value):
+            raise GraphError(400, "ErrorInvalidRequest", "A string in the request body holds a control "
+                             "character or an unpaired surrogate, which mailbox items cannot store.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, depth + 1)
+            _check_text(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, depth + 1)
 
 
 def send_json(req: falcon.Request, resp: falcon.Response, payload: Any, status: int = 200) -> None:
