@@ -197,3 +197,11 @@ def test_text_through_graph_reads_through_ews(server, alex):
     from .ews import Soap
     answer = Soap(server.endpoint, "AlexW@contoso.com").get(ews_id(event["id"]))
     assert answer.text("//t:Subject") == subject
+
+
+def test_one_location_only(alex):
+    two = [{"displayName": "A"}, {"displayName": "B"}]
+    r = alex.post("/me/events", {**{k: v for k, v in LUNCH.items() if k != "location"}, "locations": two})
+    assert r.status_code == 400 and "locations" in r.json()["error"]["message"]
+    one = alex.post("/me/events", {**{k: v for k, v in LUNCH.items() if k != "location"}, "locations": two[:1]})
+    assert one.status_code == 201 and one.json()["location"]["displayName"] == "A"

@@ -159,6 +159,9 @@ def _times(fields: EventFields) -> dict[str, datetime]:
 
 
 def _location(fields: EventFields) -> str | None:
+    if fields.locations is not None and len(fields.locations) > 1:
+        raise GraphError(400, "ErrorInvalidRequest", "An event has one location in this emulator; "
+                         "locations with more than one entry is not supported.")
     if fields.location is not None:
         return fields.location.display_name
     if fields.locations is not None:
