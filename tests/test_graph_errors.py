@@ -218,3 +218,21 @@ def test_one_location_only(alex):
     assert r.status_code == 400 and "locations" in r.json()["error"]["message"]
     one = alex.post("/me/events", {**{k: v for k, v in LUNCH.items() if k != "location"}, "locations": two[:1]})
     assert one.status_code == 201 and one.json()["location"]["displayName"] == "A"
+
+
+@pytest.mark.parametrize("start, zone", [("0001-01-01T00:00:00", "Tokyo Standard Time"),
+                                         ("9999-12-31T23:00:00", "Pacific Standard Time"),
+                                         ("0001-01-01T10:00:00", "UTC"), ("1600-12-31T23:59:59", "UTC")])
+def test_times_outside_the_mailbox_range_are_400(alex, start, zone):
+    body = {**LUNCH, "start": {"dateTime": start, "timeZone": zone},
+            "end": {"dateTime": "2019-08-15T12:00:00", "timeZone": "UTC"}}
+    r = alex.post("/me/events", body)
+    assert r.status_code == 400 and "1601 to 4500" in r.json()["error"]["message"]
+
+
+def test_times_at_the_edges_of_the_range(alex):
+    body = {**LUNCH, "start": {"dateTime": "1601-01-01T00:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "1601-01-01T01:00:00", "timeZone": "UTC"}}
+    event = alex.post("/me/events", body).json()
+    r = alex.get(f"/me/events/{event['id']}", headers={"Prefer": 'outlook.timezone="Pacific Standard Time"'})
+    assert r.status_code == 200 and r.json()["start"]["dateTime"] == "1600-12-31T16:07:02.0000000"

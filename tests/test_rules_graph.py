@@ -79,3 +79,14 @@ def test_only_the_organizer_changes_attendees(rules):  # noqa: F811
     with pytest.raises(RuleError) as caught:
         rules.update_item(ADELE, hers.id, None, {"attendees": [m.Attendee(MEGAN)]}, send=E.SEND_AND_SAVE)
     assert caught.value.reason == errors.NOT_ORGANIZER
+
+
+def test_every_stored_time_reads_back():
+    from datetime import UTC, datetime
+
+    from ews_propose.rules.model import format_utc, parse_utc
+
+    for moment in (datetime(1, 1, 1, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC),
+                   datetime(2026, 12, 1, 12, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)):
+        assert parse_utc(format_utc(moment)) == moment
+    assert format_utc(datetime(2019, 8, 15, 19, 0, 0, 123456, tzinfo=UTC)) == "2019-08-15T19:00:00Z"
