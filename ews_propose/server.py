@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
 from .directory import Directory
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
@@ -70,6 +71,7 @@ class EmulatorServer:
             # waitress stops reading far larger ones early (a plain-text 413).
             max_request_body_size=max(4 * config.max_request_bytes, config.max_request_bytes + 2**20),
             **where)
+        _use_channel(self._server, _HttpChannel)
         self._thread: threading.Thread | None = None
 
     @property
@@ -120,6 +122,25 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _HttpChannel(HTTPChannel):
+    """A TLS ClientHello (an https:// URL pointed at this plain-HTTP port) closes the
+    connection at once: otherwise the client waits for a handshake answer and the server
+    for a request line, until one of them times out."""
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data[:1] == b"\x16":  # TLS handshake record; no HTTP method starts so
+            self.will_close = True
+            return False
+        return super().received(data)
+
+
+def _use_channel(server: Any, channel: type[HTTPChannel]) -> None:
+    sockets = getattr(server, "map", None) or getattr(server, "_map", {})
+    for listener in list(sockets.values()):
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = channel
 
 
 def _port_of(server: Any) -> int:

@@ -21,11 +21,11 @@ class ServerProcess:
     server never blocks on a full pipe.
     """
 
-    def __init__(self, *args: str, python_code: str | None = None) -> None:
+    def __init__(self, *args: str, python_code: str | None = None, env: dict | None = None) -> None:
         command = [sys.executable, "-c", python_code] if python_code else \
             [sys.executable, "-m", "ews_propose", "serve", "--port", "0"]
         self.proc = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="replace")
+                                     text=True, errors="replace", env=env)
         self.out: list[str] = []
         self.err: list[str] = []
         self._found = threading.Event()

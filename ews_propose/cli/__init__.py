@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 
 from . import client_commands, conformance, serve
 
@@ -17,10 +18,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline Exchange Web Services emulator and client for the propose-new-time "
         "meeting workflow.",
     )
+    parser.add_argument("--version", action="version", version=f"ews-propose {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(commands)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("ews-propose")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,35 @@ _MIGRATIONS = {
     ],
 }
 BUSY_TIMEOUT_S = 30.0
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The store cannot be opened; the message names the path and the reason."""
+
+
+def _check_path(path: str) -> None:
+    """Refuse what SQLite would misreport ("unable to open database file") or damage,
+    and create the store's folder (the default one under ~/.local/share may not exist)."""
+    if os.path.isdir(path):
+        raise StoreError(f"store {path}: is a directory; give a file path such as {os.path.join(path, 'store.sqlite3')}")
+    parent = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot create the folder {parent}: {exc.strerror or exc}") from exc
+    if not os.path.exists(path):
+        if not os.access(parent, os.W_OK):
+            raise StoreError(f"store {path}: the folder {parent} is not writable")
+        return
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot be read: {exc.strerror or exc}") from exc
+    if header and header != _SQLITE_HEADER:
+        raise StoreError(f"store {path}: exists and is not an SQLite database; "
+                         "give a new path or an ews-propose store")
 
 
 class _SqliteTransaction(Transaction):
@@ -145,24 +174,39 @@ class _SqliteTransaction(Transaction):
 
 
 class SqliteStore(Store):
-    """An SQLite file, or ``:memory:`` (one connection shared under a lock)."""
+    """An SQLite file, or ``:memory:`` (one connection shared under a lock).
+
+    A path that cannot hold a store (a directory, a file that is not SQLite, a folder
+    that cannot be created) raises :class:`StoreError` before anything is written."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._memory = path == ":memory:"
         self._local = threading.local()
         self._lock = threading.RLock()
-        self._writer = _WriterQueue(None if self._memory else path + ".lock")
         self._connections: list[sqlite3.Connection] = []
         if not self._memory:
-            parent = os.path.dirname(os.path.abspath(path))
-            os.makedirs(parent, exist_ok=True)
+            _check_path(path)
+        try:
+            self._create_schema(path)
+            self._writer = _WriterQueue(None if self._memory else path + ".lock")
+        except StoreError:
+            self.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"store {path}: cannot be opened as an SQLite store: {exc}") from exc
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"store {path}: {exc.strerror or exc}") from exc
+
+    def _create_schema(self, path: str) -> None:
         conn = self._connect()
         with conn:
             conn.executescript(_TABLES)
             found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if found is not None and int(found[0]) > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise StoreError(
                     f"store {path} has schema version {found[0]}; this ews-propose reads up to {SCHEMA_VERSION}"
                 )
             if found is None:
@@ -236,7 +280,9 @@ class SqliteStore(Store):
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
-            self._writer.close()
+            writer = getattr(self, "_writer", None)
+            if writer is not None:
+                writer.close()
         self._local = threading.local()
 
 

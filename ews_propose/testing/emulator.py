@@ -105,7 +105,7 @@ class EwsEmulator:
 
     def __init__(self, store_path: str | Path, build: Build | str = DEFAULT_BUILD,
                  directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4) -> None:
-        self.build = Build.parse(build) if isinstance(build, str) else build
+        self.build = Build.parse_server(build) if isinstance(build, str) else build
         self.store_path = Path(store_path)
         self.directory = directory if directory is not None else Directory.demo()
         self.requests = RequestLog()

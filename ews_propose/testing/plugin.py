@@ -40,7 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _parse(text: str) -> Build:
     try:
-        return Build.parse(text)
+        return Build.parse_server(text)
     except ValueError as exc:
         raise pytest.UsageError(f"{MARKER}: {exc}") from None
 
