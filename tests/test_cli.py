@@ -127,6 +127,10 @@ def test_the_default_store_folder_is_created_in_a_fresh_home(tmp_path):
     proc = ServerProcess(env=env)
     try:
         store = home / ".local" / "share" / "ews-propose" / "store.sqlite3"
+        for _ in range(100):  # the banner's later lines may still be on their way
+            if f"store:  {store}" in proc.output:
+                break
+            threading.Event().wait(0.05)
         assert f"store:  {store}" in proc.output
         answer = Soap(proc.endpoint, "AlexW@contoso.com").call(
             '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'

@@ -51,11 +51,31 @@ def _connection_flags(parser: argparse.ArgumentParser, listing: bool = False) ->
     parser.add_argument("--schema-version", default="Exchange2013", metavar="VERSION",
                         help="RequestServerVersion sent with every request, e.g. Exchange2010_SP2 "
                         "(default Exchange2013, the oldest that carries proposals)")
-    parser.add_argument("--json", action="store_true",
-                        help="print JSON instead of a table" if listing else "print the result as JSON")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true",
+                     help="print JSON instead of a table" if listing else "print the result as JSON")
+    if listing:
+        out.add_argument("--ids", action="store_true",
+                         help="print only the ids, one a line, newest first (for shell scripts)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("invite", help="create a meeting and send the invitations (the organizer)")
+    _connection_flags(p)
+    p.add_argument("--subject", required=True)
+    p.add_argument("--start", required=True, help="ISO 8601 with zone, e.g. 2030-01-15T12:00Z")
+    p.add_argument("--end", required=True, help="ISO 8601 with zone")
+    p.add_argument("--attendee", action="append", default=[], metavar="SMTP",
+                   help="a required attendee (repeatable)")
+    p.add_argument("--optional", action="append", default=[], metavar="SMTP",
+                   help="an optional attendee (repeatable)")
+    p.add_argument("--room", action="append", default=[], metavar="SMTP", help="a room or resource (repeatable)")
+    p.add_argument("--location", default=None)
+    p.add_argument("--body", default="", help="the invitation's text")
+    p.add_argument("--no-proposals", action="store_true",
+                   help="do not allow attendees to propose a new time (AllowNewTimeProposal false)")
+    p.set_defaults(run=_guarded(invite_command))
+
     p = commands.add_parser("meeting-requests", help="an attendee's meeting requests, with their ids")
     _connection_flags(p, listing=True)
     p.set_defaults(run=_guarded(requests_command))
@@ -157,9 +177,32 @@ def _print_json(data: Any) -> None:
 # --- attendee ---------------------------------------------------------------------------
 
 
+def invite_command(args: argparse.Namespace, out: Console) -> int:
+    start, end = _time(args.start, "--start"), _time(args.end, "--end")
+    if end <= start:
+        raise UsageError(f"--end {args.end} is not after --start {args.start}")
+    client = _client(args)
+    ref = client.create_meeting(args.subject, start, end, required=args.attendee, optional=args.optional,
+                                resources=args.room, location=args.location, body=args.body,
+                                allow_new_time_proposal=not args.no_proposals)
+    invited = [*args.attendee, *args.optional, *args.room]
+    if args.json:
+        _print_json({"id": ref.id, "change_key": ref.change_key, "subject": args.subject,
+                     "start": _iso(start), "end": _iso(end), "invited": invited})
+        return 0
+    out.print(f"Created {args.subject!r} at {_span(start, end)}"
+              + (f"; invitations sent to {', '.join(invited)}." if invited else " (no attendees)."),
+              highlight=False)
+    out.print(f"  meeting: {ref.id}", highlight=False)
+    return 0
+
+
 def requests_command(args: argparse.Namespace, out: Console) -> int:
     client = _client(args)
     found = client.meeting_requests()
+    if args.ids:
+        print("\n".join(r.id for r in found))
+        return 0
     why = {r.id: (client.why_not_propose(r) if found else None) for r in found}
     if args.json:
         _print_json([_request_json(r, why[r.id]) for r in found])
@@ -249,6 +292,9 @@ def _state(p: Proposal) -> str:
 def proposals_command(args: argparse.Namespace, out: Console) -> int:
     client = _client(args)
     found = client.proposals(open_only=not args.all)
+    if args.ids:
+        print("\n".join(p.id for p in found))
+        return 0
     availability: dict[int, Availability] = {}
     note = ""
     try:
