@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-ENDPOINT_LINE = re.compile(r"(http://127\.0\.0\.1:\d+/EWS/Exchange\.asmx)")
+ENDPOINT_LINE = re.compile(r"(https?://127\.0\.0\.1:\d+/EWS/Exchange\.asmx)")
 
 
 class ServerProcess:

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..directory import Directory, DirectoryError
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
+from ..tls import TlsError, TlsFiles, local_tls_files, own_tls_files, tls_dir_for
 from ..versions import DEFAULT_BUILD, Build
 from ._common import EXIT_USAGE
 
@@ -53,7 +54,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    tls = serve.add_argument_group("HTTPS")
+    tls.add_argument("--tls", action="store_true",
+                     help="serve HTTPS with a certificate from a local CA, made at the first start "
+                     "in tls/ beside the store and reused (its ca.pem path is printed)")
+    tls.add_argument("--cert", metavar="PEM", help="serve HTTPS with this certificate (chain) instead; needs --key")
+    tls.add_argument("--key", metavar="PEM", help="the private key of --cert")
     serve.set_defaults(run=serve_command)
+
+
+def _tls_files(args: argparse.Namespace, store: str) -> TlsFiles | None:
+    if bool(args.cert) != bool(args.key):
+        raise ValueError("--cert and --key go together")
+    if (args.tls or args.cert) and args.workers > 1:
+        raise ValueError("--tls and --cert serve from one process; leave out --workers")
+    if args.cert:
+        return own_tls_files(args.cert, args.key)
+    if args.tls:
+        return local_tls_files(tls_dir_for(store, default_store_path()), args.host)
+    return None
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -63,9 +82,17 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"ews-propose: {exc}", file=sys.stderr)
         return EXIT_USAGE
     store = args.store or default_store_path()
+    try:
+        tls = _tls_files(args, store)
+    except (TlsError, ValueError) as exc:
+        print(f"ews-propose: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"ews-propose: cannot prepare the TLS files: {exc}", file=sys.stderr)
+        return 1
     config = ServerConfig(host=args.host, port=args.port, store=store, build=args.server_build,
                           threads=args.threads, max_request_bytes=args.max_request_bytes,
-                          workers=args.workers)
+                          workers=args.workers, tls=tls)
     if args.workers < 1 or args.threads < 1:
         print("ews-propose: --workers and --threads must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -81,6 +108,8 @@ def serve_command(args: argparse.Namespace) -> int:
     print(f"  WSDL:   {server.wsdl_url}")
     print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
     print(f"  store:  {store}")
+    if tls is not None:
+        print(f"  TLS CA: {tls.ca}  (trust this file)" if tls.ca else f"  TLS:    {tls.cert}")
     if args.workers > 1:
         print(f"  workers: {args.workers} processes x {args.threads} threads")
     print("  mailboxes (HTTP Basic):")
