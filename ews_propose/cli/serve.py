@@ -106,6 +106,8 @@ def serve_command(args: argparse.Namespace) -> int:
         return 1
     print(f"ews-propose listening on {server.endpoint}", flush=True)
     print(f"  WSDL:   {server.wsdl_url}")
+    autodiscover = server.endpoint.replace("/EWS/Exchange.asmx", "/autodiscover/autodiscover")
+    print(f"  Autodiscover: {autodiscover}.svc (SOAP), {autodiscover}.xml (POX)")
     print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
     print(f"  store:  {store}")
     if tls is not None:

@@ -124,6 +124,7 @@ class EwsEmulator:
         )
         self._lines: list[SoapLine] = []
         self._trusted_by_exchangelib = False
+        self._autodiscover_keys: list[Any] = []
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -134,6 +135,13 @@ class EwsEmulator:
     def stop(self) -> None:
         for line in self._lines:
             line.close()
+        if self._autodiscover_keys:
+            from exchangelib.autodiscover import autodiscover_cache
+
+            with autodiscover_cache:
+                for key in self._autodiscover_keys:
+                    if key in autodiscover_cache:
+                        del autodiscover_cache[key]
         if self._trusted_by_exchangelib:
             from . import exchangelib_tls
 
@@ -176,6 +184,16 @@ class EwsEmulator:
     def server(self) -> str:
         """``host:port``, what exchangelib's ``Configuration(server=...)`` takes."""
         return self._server.base_url.split("://", 1)[1]
+
+    @property
+    def autodiscover_url(self) -> str:
+        """SOAP Autodiscover (GetUserSettings, GetDomainSettings)."""
+        return self._server.base_url + "/autodiscover/autodiscover.svc"
+
+    @property
+    def pox_autodiscover_url(self) -> str:
+        """POX Autodiscover (Outlook schema 2006a)."""
+        return self._server.base_url + "/autodiscover/autodiscover.xml"
 
     @property
     def ca_file(self) -> Path | None:
@@ -242,6 +260,35 @@ class EwsEmulator:
 
         config = self.exchangelib_config(smtp, retry_policy=retry_policy, version=version)
         return Account(self.credentials(smtp).smtp, config=config, autodiscover=False, access_type=DELEGATE)
+
+    def exchangelib_autodiscover_account(self, smtp: str) -> Any:
+        """An ``exchangelib.Account`` made with ``autodiscover=True``, its EWS endpoint,
+        version and primary address found through this emulator's SOAP Autodiscover.
+
+        exchangelib 5.6 starts Autodiscover from DNS for the address's domain; its own
+        Autodiscover cache (``exchangelib.autodiscover.autodiscover_cache``, keyed by
+        domain and credentials) is the supported way to name the Autodiscover server
+        instead. The entry is made here and removed when the emulator stops.
+        """
+        from exchangelib import BASIC, DELEGATE, Account, Configuration
+        from exchangelib import Credentials as ExchangelibCredentials
+        from exchangelib.autodiscover import AutodiscoverProtocol, autodiscover_cache
+
+        if self.tls is not None:
+            from . import exchangelib_tls
+
+            exchangelib_tls.trust(self.server, str(self.ca_file))
+            self._trusted_by_exchangelib = True
+        creds = self.credentials(smtp)
+        credentials = ExchangelibCredentials(creds.smtp, creds.password)
+        key = (creds.smtp.rsplit("@", 1)[-1].lower(), credentials)
+        protocol = AutodiscoverProtocol(config=Configuration(
+            service_endpoint=self.autodiscover_url, credentials=credentials, auth_type=BASIC))
+        with autodiscover_cache:
+            autodiscover_cache[key] = protocol
+        self._autodiscover_keys.append(key)
+        return Account(creds.smtp, credentials=credentials, autodiscover=True, access_type=DELEGATE,
+                       config=Configuration(credentials=credentials, auth_type=BASIC))
 
     def client(self, smtp: str, **kwargs: Any) -> Any:
         """The project's own client, ``ews_propose.client.EwsClient``, for one mailbox
