@@ -21,11 +21,14 @@ class ServerProcess:
     server never blocks on a full pipe.
     """
 
-    def __init__(self, *args: str, python_code: str | None = None) -> None:
-        command = [sys.executable, "-c", python_code] if python_code else \
-            [sys.executable, "-m", "ews_propose", "serve", "--port", "0"]
+    def __init__(self, *args: str, python_code: str | None = None, command: list[str] | None = None,
+                 cwd: str | None = None, env: dict[str, str] | None = None) -> None:
+        """``command`` replaces ``python -m ews_propose serve --port 0`` (another install)."""
+        if command is None:
+            command = [sys.executable, "-c", python_code] if python_code else \
+                [sys.executable, "-m", "ews_propose", "serve", "--port", "0"]
         self.proc = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="replace")
+                                     text=True, errors="replace", cwd=cwd, env=env)
         self.out: list[str] = []
         self.err: list[str] = []
         self._found = threading.Event()
