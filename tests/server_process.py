@@ -53,6 +53,15 @@ class ServerProcess:
                     self.endpoint = m.group(1)
                     self._found.set()
 
+    def wait_output(self, text: str, timeout: float = 10) -> str:
+        """The output once ``text`` is in it (the banner comes after the first line)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"{text!r} never appeared: stdout={self.output} stderr={self.errors}")
+            time.sleep(0.02)
+        return self.output
+
     @property
     def pid(self) -> int:
         return self.proc.pid

@@ -263,4 +263,4 @@ def test_exchangelib_autodiscover_of_an_unknown_mailbox_fails_clearly(ews_emulat
 def test_serve_prints_the_autodiscover_urls():
     with ServerProcess("--store", ":memory:") as server:
         base = server.endpoint.rsplit("/EWS/", 1)[0]
-        assert f"Autodiscover: {base}/autodiscover/autodiscover.svc (SOAP)" in server.output
+        assert f"Autodiscover: {base}/autodiscover/autodiscover.svc (SOAP)" in server.wait_output("(POX)")

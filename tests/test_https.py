@@ -133,7 +133,7 @@ def test_serve_tls_prints_the_ca_and_reuses_it(tmp_path):
     ca_file = store.parent / "tls" / "ca.pem"
     with ServerProcess("--tls", "--store", str(store)) as server:
         assert server.endpoint.startswith("https://127.0.0.1:")
-        assert f"TLS CA: {ca_file}" in server.output
+        assert f"TLS CA: {ca_file}" in server.wait_output("TLS CA:")
         first_ca = ca_file.read_bytes()
         assert oct((store.parent / "tls" / "ca-key.pem").stat().st_mode & 0o777) == "0o600"
         answer = requests.post(server.endpoint, data=b"", timeout=10, verify=str(ca_file))
@@ -155,7 +155,7 @@ def test_serve_with_one_s_own_certificate(tmp_path):
     leaf.private_key_pem.write_to_path(str(key))
     ca.cert_pem.write_to_path(str(ca_file))
     with ServerProcess("--cert", str(cert), "--key", str(key), "--store", ":memory:") as server:
-        assert f"TLS:    {cert}" in server.output
+        assert f"TLS:    {cert}" in server.wait_output("TLS:")
         port = urlsplit(server.endpoint).port
         assert _peer_certificate("127.0.0.1", port, str(ca_file))
         assert not (tmp_path / "tls").exists()

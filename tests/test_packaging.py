@@ -82,7 +82,7 @@ def test_the_console_script_serves_from_any_directory(installed):
                        env=installed["env"]) as server:
         _serve_and_call(server)
         store = Path(installed["env"]["XDG_DATA_HOME"]) / "ews-propose" / "store.sqlite3"
-        assert f"store:  {store}" in server.output
+        assert f"store:  {store}" in server.wait_output("store:")
     assert store.exists()
 
 
