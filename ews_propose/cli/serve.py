@@ -13,6 +13,7 @@ from ..directory import Directory, DirectoryError
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
 from ..store import StoreError, open_store
+from ..tls import TlsError, TlsFiles, local_tls_files, own_tls_files, tls_dir_for
 from ..versions import DEFAULT_BUILD, Build
 from ._common import EXIT_USAGE
 
@@ -74,7 +75,25 @@ def register(commands: argparse._SubParsersAction) -> None:
                        default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    tls = serve.add_argument_group("HTTPS")
+    tls.add_argument("--tls", action="store_true",
+                     help="serve HTTPS with a certificate from a local CA, made at the first start "
+                     "in tls/ beside the store and reused (its ca.pem path is printed)")
+    tls.add_argument("--cert", metavar="PEM", help="serve HTTPS with this certificate (chain) instead; needs --key")
+    tls.add_argument("--key", metavar="PEM", help="the private key of --cert")
     serve.set_defaults(run=serve_command)
+
+
+def _tls_files(args: argparse.Namespace, store: str) -> TlsFiles | None:
+    if bool(args.cert) != bool(args.key):
+        raise ValueError("--cert and --key go together")
+    if (args.tls or args.cert) and args.workers > 1:
+        raise ValueError("--tls and --cert serve from one process; leave out --workers")
+    if args.cert:
+        return own_tls_files(args.cert, args.key)
+    if args.tls:
+        return local_tls_files(tls_dir_for(store, default_store_path()), args.host)
+    return None
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -87,12 +106,19 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.workers > 1 and store_path == ":memory:":
         return _fail("--workers needs a store file: processes cannot share :memory:")
     try:
+        tls = _tls_files(args, store_path)
+    except (TlsError, ValueError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        print(f"ews-propose: cannot prepare the TLS files: {exc}", file=sys.stderr)
+        return 1
+    try:
         store = open_store(store_path)
     except StoreError as exc:
         return _fail(str(exc))
     config = ServerConfig(host=args.host, port=args.port, store=store_path, build=args.server_build,
                           threads=args.threads, max_request_bytes=args.max_request_bytes,
-                          workers=args.workers)
+                          workers=args.workers, tls=tls)
     try:
         if args.workers > 1:
             store.close()  # the workers open their own
@@ -131,12 +157,17 @@ def _fail(message: str) -> int:
 
 def _banner(args: argparse.Namespace, server: EmulatorServer | WorkerPool, config: ServerConfig,
             directory: Directory) -> None:
+    autodiscover = server.endpoint.replace("/EWS/Exchange.asmx", "/autodiscover/autodiscover")
     lines = [
         f"ews-propose listening on {server.endpoint}",
         f"  WSDL:   {server.wsdl_url}",
+        f"  Autodiscover: {autodiscover}.svc (SOAP), {autodiscover}.xml (POX)",
         f"  build:  {config.build} (newest schema {config.build.newest_schema})",
         f"  store:  {config.store}",
     ]
+    tls = config.tls
+    if tls is not None:
+        lines.append(f"  TLS CA: {tls.ca}  (trust this file)" if tls.ca else f"  TLS:    {tls.cert}")
     if args.workers > 1:
         lines.append(f"  workers: {args.workers} processes x {args.threads} threads")
     lines.append("  mailboxes (HTTP Basic):")
