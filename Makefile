@@ -28,7 +28,12 @@ serve: $(VENV)/.installed  ## start the emulator on its defaults (ARGS="--port 0
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.installed-test  ## lint, then the whole test suite
+# The JavaScript Graph SDK for tests/test_graph_js.py, from npm's registry (lock file pinned).
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	if command -v npm >/dev/null; then cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: tests/test_graph_js.py will be skipped"; fi
+
+test: $(VENV)/.installed-test tests/js/node_modules/.installed  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -31,10 +31,10 @@ class Mailbox:
 
 
 DEMO_MAILBOXES: tuple[Mailbox, ...] = (
-    Mailbox("AlexW@contoso.com", "Alex Wilber", "alex-demo-pw", USER),
-    Mailbox("AdeleV@contoso.com", "Adele Vance", "adele-demo-pw", USER),
-    Mailbox("MeganB@contoso.com", "Megan Bowen", "megan-demo-pw", USER),
-    Mailbox("Rainier@contoso.com", "Conf Room Rainier", "rainier-demo-pw", ROOM),
+    Mailbox("AlexW@contoso.com", "Alex Wilber", "alex-demo-pw", USER, token="alex-demo-graph-token"),
+    Mailbox("AdeleV@contoso.com", "Adele Vance", "adele-demo-pw", USER, token="adele-demo-graph-token"),
+    Mailbox("MeganB@contoso.com", "Megan Bowen", "megan-demo-pw", USER, token="megan-demo-graph-token"),
+    Mailbox("Rainier@contoso.com", "Conf Room Rainier", "rainier-demo-pw", ROOM, token="rainier-demo-graph-token"),
 )
 
 

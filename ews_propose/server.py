@@ -17,6 +17,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
 from .directory import Directory
+from .graph.app import GraphApplication, with_graph
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
@@ -25,6 +26,7 @@ from .versions import DEFAULT_BUILD, Build
 
 ENDPOINT_PATH = "/EWS/Exchange.asmx"
 WSDL_PATH = "/EWS/Services.wsdl"
+GRAPH_PATH = "/v1.0"
 
 # spyne logs every fault with a traceback; our own layer logs what is a real defect.
 logging.getLogger("spyne").setLevel(logging.CRITICAL)
@@ -50,7 +52,8 @@ class EmulatorServer:
     def __init__(self, config: ServerConfig, directory: Directory | None = None,
                  store: Store | None = None, observer: Observer | None = None,
                  wrap: Callable[[EwsApplication], Any] | None = None,
-                 listening: socket.socket | None = None) -> None:
+                 listening: socket.socket | None = None,
+                 wrap_graph: Callable[[GraphApplication], Any] | None = None) -> None:
         """``wrap`` turns the EWS WSGI application into the one served (a middleware:
         fault injection, latency); ``observer`` sees every SOAP call; ``listening`` is a
         socket already bound (worker processes share their parent's)."""
@@ -59,7 +62,10 @@ class EmulatorServer:
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
-        self.wsgi = wrap(self.app) if wrap is not None else self.app
+        # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
+        self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
+        self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app,
+                               wrap_graph(self.graph) if wrap_graph is not None else self.graph)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
@@ -104,6 +110,10 @@ class EmulatorServer:
     @property
     def wsdl_url(self) -> str:
         return self.base_url + WSDL_PATH
+
+    @property
+    def graph_url(self) -> str:
+        return self.base_url + GRAPH_PATH
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._server.run, name="ews-propose", daemon=True)
@@ -195,6 +205,10 @@ class WorkerPool:
     @property
     def wsdl_url(self) -> str:
         return self.endpoint.replace(ENDPOINT_PATH, WSDL_PATH)
+
+    @property
+    def graph_url(self) -> str:
+        return self.endpoint.replace(ENDPOINT_PATH, GRAPH_PATH)
 
     def serve_forever(self) -> None:
         for _ in range(self.config.workers):

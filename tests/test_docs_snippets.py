@@ -6,6 +6,7 @@ fails the first test: nothing in the docs goes unchecked."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -24,7 +25,7 @@ from .server_process import ServerProcess
 from .snippets import ROOT, all_snippets, snippet
 
 BIN = Path(sys.executable).parent
-RUN = {"exchangelib-quick", "client-library", "exchangelib-walk", "first-look", "first-look-curl",
+RUN = {"graph-curl", "exchangelib-quick", "client-library", "exchangelib-walk", "first-look", "first-look-curl",
        "cli-walk", "client-sample", "raw-sample", "conformance-local", "faults"}
 CHECKED = {"serve-synopsis", "cli-synopsis", "conformance-real", "directory-toml", "layout"}
 ELSEWHERE = {  # run by another test, which the marker names
@@ -120,6 +121,12 @@ def test_samples_blocks(server):
     assert "6. Adele received the updated meeting request" in out
     out = ok(run_sh(localize(snippet("raw-sample").code, server.endpoint)))
     assert "Meeting moved to the proposed time" in out
+
+
+def test_graph_curl(server):
+    out = ok(run_sh(localize(snippet("graph-curl").code, server.endpoint)))
+    page = json.loads(out)
+    assert isinstance(page["value"], list) and "@odata.context" in page
 
 
 def test_conformance_local():

@@ -161,6 +161,7 @@ def _banner(args: argparse.Namespace, server: EmulatorServer | WorkerPool, confi
     lines = [
         f"ews-propose listening on {server.endpoint}",
         f"  WSDL:   {server.wsdl_url}",
+        f"  Graph:  {server.graph_url}/ (Authorization: Bearer TOKEN)",
         f"  Autodiscover: {autodiscover}.svc (SOAP), {autodiscover}.xml (POX)",
         f"  build:  {config.build} (newest schema {config.build.newest_schema})",
         f"  store:  {config.store}",
@@ -174,7 +175,8 @@ def _banner(args: argparse.Namespace, server: EmulatorServer | WorkerPool, confi
     for mailbox in directory:
         # Only the built-in demo passwords are printed; a directory file's stay secret.
         secret = mailbox.password if not args.directory else "(from directory file)"
-        lines.append(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}")
+        token = f"  token: {mailbox.token}" if mailbox.token and not args.directory else ""
+        lines.append(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}{token}")
     try:
         for line in lines:
             print(line, flush=True)

@@ -18,6 +18,20 @@ _DIGIT = {FREE: 0, WORKING_ELSEWHERE: 0, TENTATIVE: 1, BUSY: 2, OOF: 3, NO_DATA:
 
 
 @dataclass(frozen=True)
+class WorkingHours:
+    """When a mailbox works. The directory has no per-mailbox hours yet: everyone works
+    Monday to Friday, 08:00 to 17:00 UTC (a project decision)."""
+
+    days: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday")
+    start: str = "08:00:00"
+    end: str = "17:00:00"
+    zone: str = "UTC"
+
+
+WORKING_HOURS = WorkingHours()
+
+
+@dataclass(frozen=True)
 class Event:
     """A calendar item as free/busy shows it."""
 
@@ -60,3 +74,81 @@ def merged_free_busy(events: list[Event], start: datetime, end: datetime, interv
             if levels[i] < level:
                 levels[i] = level
     return "".join(map(str, levels))
+
+
+# --- meeting time suggestions --------------------------------------------------------------
+
+# Per-attendee confidence in a slot; a suggestion's confidence is their average.
+# Free 100, unknown 49 and busy 0 are Graph's (findMeetingTimes); tentative 50 is ours.
+CONFIDENCE = {FREE: 100.0, TENTATIVE: 50.0, "unknown": 49.0, BUSY: 0.0, OOF: 0.0}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    start: datetime
+    end: datetime
+    confidence: float
+    availability: dict[str, str]  # smtp -> free | tentative | busy | oof | unknown
+
+
+def availability_at(events: list[Event] | None, start: datetime, end: datetime) -> str:
+    """One person's availability over [start, end): the busiest event overlapping it."""
+    if events is None:
+        return "unknown"
+    worst = FREE
+    for e in events:
+        if e.start < end and e.end > start and _DIGIT.get(e.busy_type, 2) > _DIGIT.get(worst, 0):
+            worst = e.busy_type
+    return worst if worst in CONFIDENCE else BUSY
+
+
+def in_working_hours(start: datetime, end: datetime, hours: WorkingHours = WORKING_HOURS) -> bool:
+    """Whether [start, end) lies inside one working day (hours are in UTC here)."""
+    if start.date() != (end - timedelta(microseconds=1)).date():
+        return False
+    if _WEEKDAYS[start.weekday()] not in hours.days:
+        return False
+    begin = start.replace(hour=int(hours.start[:2]), minute=int(hours.start[3:5]), second=0, microsecond=0)
+    finish = start.replace(hour=int(hours.end[:2]), minute=int(hours.end[3:5]), second=0, microsecond=0)
+    return begin <= start and end <= finish
+
+
+def suggest_times(
+    schedules: dict[str, list[Event] | None],
+    windows: list[tuple[datetime, datetime]],
+    duration: timedelta,
+    counted: list[str],
+    minimum_confidence: float = 50.0,
+    max_candidates: int = 20,
+    working_hours_only: bool = True,
+    step: timedelta = timedelta(minutes=30),
+) -> list[Suggestion]:
+    """Candidate slots of ``duration`` every ``step`` inside the windows (and the working
+    day, unless told otherwise), each with every person's availability; those whose
+    confidence (the average over ``counted``) reaches ``minimum_confidence``, best first,
+    then earliest."""
+    found: list[Suggestion] = []
+    seen: set[datetime] = set()
+    for window_start, window_end in windows:
+        start = _align(window_start, step)
+        while start + duration <= window_end:
+            end = start + duration
+            if start >= window_start and start not in seen and (not working_hours_only or in_working_hours(start, end)):
+                seen.add(start)
+                availability = {smtp: availability_at(events, start, end) for smtp, events in schedules.items()}
+                scores = [CONFIDENCE[availability[smtp]] for smtp in counted if smtp in availability]
+                confidence = sum(scores) / len(scores) if scores else 100.0
+                if confidence >= minimum_confidence:
+                    found.append(Suggestion(start, end, confidence, availability))
+            start += step
+    found.sort(key=lambda s: (-s.confidence, s.start))
+    return found[:max_candidates]
+
+
+def _align(moment: datetime, step: timedelta) -> datetime:
+    """The first multiple of ``step`` (from the hour) at or after ``moment``."""
+    base = moment.replace(minute=0, second=0, microsecond=0)
+    while base < moment:
+        base += step
+    return base

@@ -79,6 +79,8 @@ SEND_AND_SAVE = "send_and_save"
 SAVE_ONLY = "save_only"
 SEND_ONLY = "send_only"
 SEND_AND_SAVE_COPY = "send_and_save_copy"
+# A reply that updates the attendee's calendar but sends nothing (Graph: sendResponse false)
+DONT_SEND = "dont_send"
 # Conflict resolution on update
 NEVER_OVERWRITE = "never_overwrite"
 AUTO_RESOLVE = "auto_resolve"
@@ -144,6 +146,7 @@ class NewItem:
     is_read: bool | None = None
     reminder_minutes: int = 15
     reminder_is_set: bool = True
+    time_zone: str = ""  # the zone the client gave the times in (Graph: originalStartTimeZone)
 
 
 @dataclass
@@ -276,6 +279,7 @@ class MeetingRules:
             my_response=ORGANIZER,
             reminder_minutes=new.reminder_minutes,
             reminder_is_set=new.reminder_is_set,
+            time_zone=new.time_zone,
         )
         with self.store.transaction() as tx:
             if attendees and send != SEND_NONE:
@@ -367,6 +371,13 @@ class MeetingRules:
             )
         if reply.is_proposal:
             self._check_proposal(ref, reply)
+            if disposition == DONT_SEND:
+                raise RuleError(
+                    E.PROPOSAL_NOT_SENT,
+                    "A proposed new time is sent to the organizer with the response; "
+                    "it cannot be given without sending one.",
+                    response=reply.kind,
+                )
         now = self.now()
         meeting = calendar_item or ref
         if disposition == SAVE_ONLY:
@@ -396,6 +407,8 @@ class MeetingRules:
             request.is_read = True
             request.change_key = ids.new_change_key()
             tx.put(request)
+        if disposition == DONT_SEND:
+            return ReplyResult(calendar_item, request)
 
         message = self._reply_message(actor, meeting, reply, now, SENT)
         if disposition == SEND_AND_SAVE_COPY:
@@ -555,6 +568,22 @@ class MeetingRules:
             else:
                 tx.delete(item.id)
 
+    def cancel_meeting(self, actor: str, item_id: str, comment: str = "") -> None:
+        """The organizer cancels a meeting: cancellations (carrying ``comment``) go to
+        every attendee, a copy to Sent Items, and the meeting to Deleted Items."""
+        with self.store.transaction() as tx:
+            item = self._owned(tx, actor, item_id)
+            if item.kind != CALENDAR_ITEM or not item.is_meeting:
+                raise RuleError(E.NOT_A_MEETING, "The item is not a meeting with attendees.")
+            if not item.is_organized_by(actor):
+                raise RuleError(E.NOT_ORGANIZER, "Only the organizer can cancel a meeting.")
+            if item.is_cancelled:
+                raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled already.")
+            self._send_cancellation(tx, item, save_copy=True, comment=comment)
+            item.folder = DELETED
+            item.change_key = ids.new_change_key()
+            tx.put(item)
+
     # --- delivery ------------------------------------------------------------------
 
     def _save_and_send(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool) -> Item:
@@ -669,7 +698,7 @@ class MeetingRules:
         )
         self._respond(tx, room, request.id, Reply(DECLINE if busy else ACCEPT), SEND_AND_SAVE_COPY)
 
-    def _send_cancellation(self, tx: Transaction, meeting: Item, save_copy: bool) -> None:
+    def _send_cancellation(self, tx: Transaction, meeting: Item, save_copy: bool, comment: str = "") -> None:
         now = self.now()
         meeting.is_cancelled = True
         meeting.sequence += 1
@@ -686,13 +715,15 @@ class MeetingRules:
                 calendar_item.change_key = ids.new_change_key()
                 tx.put(calendar_item)
             tx.put(self._cancellation(meeting, mailbox.smtp, INBOX, now,
-                                      calendar_item.id if calendar_item else None))
+                                      calendar_item.id if calendar_item else None, comment=comment))
         if save_copy:
-            tx.put(self._cancellation(meeting, meeting.mailbox, SENT, now, None, is_read=True))
+            tx.put(self._cancellation(meeting, meeting.mailbox, SENT, now, None, is_read=True, comment=comment))
 
     def _cancellation(self, meeting: Item, mailbox: str, folder: str, now: datetime,
-                      associated: str | None, is_read: bool = False) -> Item:
+                      associated: str | None, is_read: bool = False, comment: str = "") -> Item:
         notice = self._request_copy(meeting, mailbox, folder, "", now, associated, is_read=is_read)
+        if comment:
+            notice.body, notice.body_type = comment, "Text"
         notice.kind = MEETING_CANCELLATION
         notice.item_class = CANCELLED_ITEM_CLASS
         notice.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject

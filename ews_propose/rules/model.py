@@ -127,6 +127,7 @@ class Item:
     is_response_requested: bool = True
     reminder_minutes: int = 15
     reminder_is_set: bool = True
+    time_zone: str = ""  # the zone the organizer's client gave the times in
     # meeting message fields
     associated_item_id: str | None = None
     response: str | None = None

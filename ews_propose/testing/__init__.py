@@ -5,5 +5,7 @@ pytest."""
 
 from .emulator import Credentials, EwsEmulator, RecordedRequest, RequestLog
 from .faults import FaultInjector, FaultRule
+from .graph_faults import GraphCall, GraphFaults
 
-__all__ = ["Credentials", "EwsEmulator", "FaultInjector", "FaultRule", "RecordedRequest", "RequestLog"]
+__all__ = ["Credentials", "EwsEmulator", "FaultInjector", "FaultRule", "GraphCall", "GraphFaults",
+           "RecordedRequest", "RequestLog"]

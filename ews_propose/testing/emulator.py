@@ -21,6 +21,7 @@ from ..soap.app import Exchange
 from ..tls import TlsFiles, local_tls_files
 from ..versions import DEFAULT_BUILD, Build
 from .faults import FaultInjector, InjectedCall
+from .graph_faults import GraphFaults
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,14 @@ class EwsEmulator:
         self.requests = RequestLog()
         self.faults: FaultInjector
         self.tls: TlsFiles | None = local_tls_files(self.store_path.parent / "tls", host) if tls else None
+        self.graph_faults: GraphFaults
         self._server = EmulatorServer(
             ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads,
                          tls=self.tls),
             directory=self.directory,
             observer=self._observed,
             wrap=self._wrap,
+            wrap_graph=self._wrap_graph,
         )
         self._lines: list[SoapLine] = []
         self._trusted_by_exchangelib = False
@@ -157,6 +160,10 @@ class EwsEmulator:
     def _wrap(self, app: Any) -> FaultInjector:
         self.faults = FaultInjector(app, on_injected=self._injected)
         return self.faults
+
+    def _wrap_graph(self, app: Any) -> GraphFaults:
+        self.graph_faults = GraphFaults(app)
+        return self.graph_faults
 
     def _observed(self, exchange: Exchange) -> None:
         self.requests.append(RecordedRequest(exchange.operation, exchange.mailbox, exchange.request,
@@ -200,15 +207,28 @@ class EwsEmulator:
         """The local CA's certificate (PEM) an HTTPS emulator's certificate chains to."""
         return self.tls.ca if self.tls is not None else None
 
+    @property
+    def graph_url(self) -> str:
+        """The Graph service root, ``http://127.0.0.1:PORT/v1.0`` (an SDK's ``base_url``)."""
+        return self._server.graph_url
+
+    def graph_token(self, smtp: str) -> str:
+        """The bearer token that signs in to Graph (and EWS) as this mailbox."""
+        token = self.credentials(smtp).token
+        if not token:
+            raise KeyError(f"{smtp} has no bearer token")
+        return token
+
     # --- mailboxes ---------------------------------------------------------------------
 
     def add_mailbox(self, smtp: str, name: str | None = None, kind: str = "user",
                     password: str | None = None, token: str | None = None) -> Credentials:
         """Host one more mailbox (``kind`` "user" or "room") and return its login; the
-        password is random unless given; ``token`` also lets it sign in as a bearer."""
+        password is random unless given; so is its bearer ``token`` (for Graph, and EWS)."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         password = password or secrets.token_urlsafe(12)
+        token = token or secrets.token_urlsafe(24)
         self.directory.add(Mailbox(smtp, name or smtp.split("@")[0], password, kind, token=token))
         return Credentials(smtp, password, token)
 
