@@ -18,8 +18,9 @@ from .ews import NS, PASSWORDS
 
 BINDING = "{http://schemas.microsoft.com/exchange/services/2006/messages}ExchangeServiceBinding"
 HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
-OPERATIONS = ["ConvertId", "CreateItem", "DeleteItem", "FindItem", "GetFolder", "GetItem", "GetServerTimeZones",
-              "GetUserAvailability", "UpdateItem"]
+OPERATIONS = ["ConvertId", "CreateFolder", "CreateItem", "DeleteFolder", "DeleteItem", "EmptyFolder", "FindFolder",
+              "FindItem", "GetFolder", "GetItem", "GetServerTimeZones", "GetUserAvailability", "MoveFolder",
+              "UpdateFolder", "UpdateItem"]
 
 
 def zeep_service(emulator, smtp):

@@ -313,7 +313,8 @@ class MeetingRules:
         )
         with self.store.transaction() as tx:
             if disposition == SAVE_ONLY:
-                draft = self._place(base, actor, folder or DRAFTS, is_draft=True, is_read=True)
+                draft = self._place(base, actor, folder or DRAFTS, is_draft=True,
+                                    is_read=True if new.is_read is None else new.is_read)
                 tx.put(draft)
                 return draft
             for person in [*new.to, *new.cc, *new.bcc]:

@@ -58,7 +58,7 @@ def CreateItem(req: EwsRequest, request):
     plan = [_plan(req, el) for el in items if isinstance(el.tag, str)]
     if saved is not None and len(saved):
         try:
-            saved_folder = resolve_folder(req.actor, saved[0])
+            saved_folder = resolve_folder(req, saved[0])
         except ItemError as exc:
             for p in plan:
                 p.error = exc
