@@ -13,6 +13,7 @@ from ..directory import Directory
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from ..rules.folders import FolderRules
+from ..rules.mailbox import MailboxRules
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
 from .items import Reader
@@ -31,9 +32,11 @@ class ServerState:
     directory: Directory
     build: Build
     folders: FolderRules = field(init=False)
+    mailbox: MailboxRules = field(init=False)
 
     def __post_init__(self) -> None:
         self.folders = FolderRules(self.rules.store)
+        self.mailbox = MailboxRules(self.rules.store, self.directory, self.folders, self.rules.now)
 
 
 class EwsRequest:
@@ -44,6 +47,7 @@ class EwsRequest:
         header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else EwsHeader(DEFAULT_REQUEST_SCHEMA)
         self.rules = state.rules
         self.folders = state.folders
+        self.mailbox = state.mailbox
         self.directory = state.directory
         self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller

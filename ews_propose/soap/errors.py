@@ -30,6 +30,8 @@ _CODES = {
     R.FOLDER_EXISTS: "ErrorFolderExists",
     R.MOVE_INTO_ITSELF: "ErrorMoveCopyFailed",
     R.FOLDER_CLASS_CHANGED: "ErrorObjectTypeChanged",
+    R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
+    R.NO_RECIPIENTS: "ErrorInvalidRecipients",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

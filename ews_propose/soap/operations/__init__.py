@@ -65,6 +65,8 @@ def all_services() -> list[type[Service]]:
         get_item,
         get_server_time_zones,
         get_user_availability,
+        move_item,
+        send_item,
         update_folder,
         update_item,
     )
@@ -72,4 +74,5 @@ def all_services() -> list[type[Service]]:
     return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
                                 convert_id, get_user_availability, get_server_time_zones,
                                 find_folder, create_folder, delete_folder, update_folder)] + [
-        delete_folder.empty_service, update_folder.move_service]
+        delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
+        send_item.service]
