@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean bench quickstart-check
+.PHONY: serve test lint install clean bench quickstart-check compatibility
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (needs 
 	$(BIN)/python bench/wire.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/organizer.py
+
+compatibility: $(VENV)/.installed-test  ## exchangelib's own suite against the emulator -> docs/compatibility.md
+	$(BIN)/python -m tests.exchangelib_suite $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

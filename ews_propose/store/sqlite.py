@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from ..rules.model import Item, format_utc, from_record, to_record
 from .base import Store, Transaction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -35,12 +35,19 @@ CREATE TABLE IF NOT EXISTS items (
     data TEXT NOT NULL,
     unread INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS folders (
+    id TEXT PRIMARY KEY,
+    mailbox TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    data TEXT NOT NULL
+);
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS items_folder ON items (mailbox, folder, received);
 CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end");
 CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
+CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent);
 """
 # Each step brings a store from the version before it to the one it is filed under.
 _MIGRATIONS = {
@@ -48,6 +55,7 @@ _MIGRATIONS = {
         "ALTER TABLE items ADD COLUMN unread INTEGER NOT NULL DEFAULT 0",
         "UPDATE items SET unread = CASE WHEN json_extract(data, '$.is_read') = 1 THEN 0 ELSE 1 END",
     ],
+    3: [],  # the folders table (created folders): made by _TABLES; nothing to convert
 }
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -171,6 +179,29 @@ class _SqliteTransaction(Transaction):
             args.append(folder)
         rows = self._conn.execute(sql + " ORDER BY rowid", args).fetchall()
         return [from_record(json.loads(r[0])) for r in rows]
+
+
+    def get_folder(self, folder_id: str) -> dict | None:
+        row = self._conn.execute("SELECT data FROM folders WHERE id = ?", (folder_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_folder(self, folder: dict) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO folders (id, mailbox, parent, data) VALUES (?, ?, ?, ?)",
+            (folder["id"], folder["mailbox"].lower(), folder["parent"], json.dumps(folder, separators=(",", ":"))))
+
+    def delete_folder(self, folder_id: str) -> None:
+        self._conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+
+    def list_folders(self, mailbox: str) -> list[dict]:
+        rows = self._conn.execute("SELECT data FROM folders WHERE mailbox = ? ORDER BY rowid",
+                                  (mailbox.lower(),)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
+        rows = self._conn.execute("SELECT id FROM items WHERE mailbox = ? AND folder = ?",
+                                  (mailbox.lower(), folder)).fetchall()
+        return [r[0] for r in rows]
 
 
 class SqliteStore(Store):
