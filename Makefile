@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean bench
+.PHONY: serve test lint install clean bench quickstart-check compatibility
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,19 @@ test: $(VENV)/.installed-test tests/js/node_modules/.installed  ## lint, then th
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (wrk from Debian's packages)
-	command -v wrk >/dev/null || apt-get install -y wrk
+# The README's first command on a fresh copy of the tree and a fresh HOME (slow: a new venv).
+quickstart-check: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m quickstart tests/test_quickstart.py $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (needs wrk, from Debian's packages)
+	@command -v wrk >/dev/null || { echo "make bench: wrk (an HTTP load generator) is missing;" \
+	  "installing Debian's package: apt-get install -y wrk (needs root)"; apt-get install -y wrk; }
 	$(BIN)/python bench/wire.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/organizer.py
+
+compatibility: $(VENV)/.installed-test  ## exchangelib's own suite against the emulator -> docs/compatibility.md
+	$(BIN)/python -m tests.exchangelib_suite $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

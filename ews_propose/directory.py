@@ -99,6 +99,10 @@ class Directory:
             raise DirectoryError(f"{path}: cannot read directory file: {exc.strerror}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise DirectoryError(f"{path}: not valid TOML: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            hint = " (it looks like UTF-16: save it as UTF-8)" if exc.object[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            raise DirectoryError(f"{path}: not UTF-8 text at byte {exc.start}; TOML files must be "
+                                 f"UTF-8{hint}") from None
         entries = data.get("mailbox")
         if not isinstance(entries, list) or not entries:
             raise DirectoryError(f"{path}: expected one or more [[mailbox]] tables")

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 
 from .directory import Directory
 from .graph.app import GraphApplication, with_graph
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
+from .tls.ca import TlsFiles
 from .versions import DEFAULT_BUILD, Build
 
 ENDPOINT_PATH = "/EWS/Exchange.asmx"
@@ -40,6 +42,7 @@ class ServerConfig:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     workers: int = 1  # processes sharing the listening socket and the store file
     connection_limit: int = 1000
+    tls: TlsFiles | None = None  # serve HTTPS with this certificate (ews_propose.tls)
 
 
 class EmulatorServer:
@@ -66,6 +69,16 @@ class EmulatorServer:
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
+        self._thread: threading.Thread | None = None
+        if config.tls is not None:
+            from .tls.server import HttpsServer
+
+            if listening is not None:
+                raise ValueError("HTTPS cannot share a listening socket between worker processes")
+            self._server = HttpsServer(self.wsgi, config.host, config.port, config.tls, config.threads,
+                                       max(4 * config.max_request_bytes, config.max_request_bytes + 2**20),
+                                       config.connection_limit)
+            return
         self._server = create_server(
             self.wsgi, threads=config.threads, ident="ews-propose",
             # waitress's default of 100 connections (its own two sockets included) lets
@@ -76,7 +89,7 @@ class EmulatorServer:
             # waitress stops reading far larger ones early (a plain-text 413).
             max_request_body_size=max(4 * config.max_request_bytes, config.max_request_bytes + 2**20),
             **where)
-        self._thread: threading.Thread | None = None
+        _use_channel(self._server, _HttpChannel)
 
     @property
     def port(self) -> int:
@@ -87,7 +100,8 @@ class EmulatorServer:
         host = self.config.host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.config.tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def endpoint(self) -> str:
@@ -112,6 +126,12 @@ class EmulatorServer:
     def stop(self) -> None:
         """Close the listening socket and every open connection, then the store."""
         server = self._server
+        if self.config.tls is not None:
+            server.close()
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self.store.close()
+            return
         if self._thread is not None and self._thread.is_alive():
             # Keep-alive connections keep waitress's loop running; close them all from
             # inside the loop so it ends at once.
@@ -130,6 +150,25 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _HttpChannel(HTTPChannel):
+    """A TLS ClientHello (an https:// URL pointed at this plain-HTTP port) closes the
+    connection at once: otherwise the client waits for a handshake answer and the server
+    for a request line, until one of them times out."""
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data[:1] == b"\x16":  # TLS handshake record; no HTTP method starts so
+            self.will_close = True
+            return False
+        return super().received(data)
+
+
+def _use_channel(server: Any, channel: type[HTTPChannel]) -> None:
+    sockets = getattr(server, "map", None) or getattr(server, "_map", {})
+    for listener in list(sockets.values()):
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = channel
 
 
 def _port_of(server: Any) -> int:

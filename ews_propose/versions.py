@@ -47,6 +47,10 @@ def is_schema_version(version: str) -> bool:
     return version in _SCHEMA_RANK
 
 
+# Major versions of the Exchange releases that serve EWS.
+SERVER_MAJORS = {8: "Exchange 2007", 14: "Exchange 2010", 15: "Exchange 2013, 2016, 2019, SE"}
+
+
 @total_ordering
 @dataclass(frozen=True)
 class Build:
@@ -68,6 +72,17 @@ class Build:
             )
         return cls(*(int(part) for part in m.groups()))
 
+    @classmethod
+    def parse_server(cls, text: str) -> Build:
+        """A build an emulated server can have: Exchange 2007 (8.x), 2010 (14.x), or
+        2013 and later (15.x); anything else is refused rather than emulated oddly."""
+        build = cls.parse(text)
+        if build.major not in SERVER_MAJORS:
+            known = ", ".join(f"{major} ({name})" for major, name in SERVER_MAJORS.items())
+            raise ValueError(f"invalid server build {text!r}: no Exchange release has major version "
+                             f"{build.major}; known: {known}, e.g. 15.00.0800.007")
+        return build
+
     def __str__(self) -> str:
         return f"{self.major:02d}.{self.minor:02d}.{self.build:04d}.{self.revision:03d}"
 
@@ -86,7 +101,7 @@ class Build:
         return "Exchange2007"
 
 
-# Known public builds (facts doc, section 2).
+# Known public builds (Microsoft's 'Exchange Server build numbers and release dates').
 EXCHANGE_2010_SP3 = Build(14, 3, 123, 4)
 EXCHANGE_2013_RTM = Build(15, 0, 516, 32)
 EXCHANGE_2013_CU3 = Build(15, 0, 775, 38)

@@ -83,16 +83,32 @@ def play(endpoint: str, lunch: datetime, out: Callable[[str], None] = print) -> 
             "moved_to": f"{moved.start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"}
 
 
+def free_lunch(endpoint: str) -> datetime:
+    """The first lunch hour from a week ahead that is free, with the hour a day later,
+    for Alex, Adele and the room: the sample can run again and again on one store."""
+    alex = EwsClient(endpoint, user=ALEX[0], password=ALEX[1])
+    start = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    busy = alex.busy_times([ALEX[0], ADELE[0], ROOM], start, start + timedelta(days=40))
+    taken = {e.start.date() for events in busy.values() for e in events}
+    for offset in range(39):
+        lunch = start + timedelta(days=offset)
+        if lunch.date() not in taken and (lunch + timedelta(days=1)).date() not in taken:
+            return lunch
+    raise ScenarioFailed("no free lunch hour in the next 40 days: start the server on a fresh store")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint", default="http://127.0.0.1:8765/EWS/Exchange.asmx")
     parser.add_argument("--date", default=None,
                         help="lunch day, YYYY-MM-DD (default: a week from today); lunch is at 12:00 UTC")
     args = parser.parse_args(argv)
-    day = (datetime.fromisoformat(args.date).date() if args.date
-           else (datetime.now(UTC) + timedelta(days=7)).date())
-    lunch = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     try:
+        if args.date:
+            day = datetime.fromisoformat(args.date).date()
+            lunch = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        else:
+            lunch = free_lunch(args.endpoint)
         play(args.endpoint, lunch)
     except (ScenarioFailed, EwsClientError) as exc:
         print(f"lunch scenario failed: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-ENDPOINT_LINE = re.compile(r"(http://127\.0\.0\.1:\d+/EWS/Exchange\.asmx)")
+ENDPOINT_LINE = re.compile(r"(https?://127\.0\.0\.1:\d+/EWS/Exchange\.asmx)")
 
 
 class ServerProcess:
@@ -21,11 +21,14 @@ class ServerProcess:
     server never blocks on a full pipe.
     """
 
-    def __init__(self, *args: str, python_code: str | None = None) -> None:
-        command = [sys.executable, "-c", python_code] if python_code else \
-            [sys.executable, "-m", "ews_propose", "serve", "--port", "0"]
+    def __init__(self, *args: str, python_code: str | None = None, command: list[str] | None = None,
+                 cwd: str | None = None, env: dict[str, str] | None = None) -> None:
+        """``command`` replaces ``python -m ews_propose serve --port 0`` (another install)."""
+        if command is None:
+            command = [sys.executable, "-c", python_code] if python_code else \
+                [sys.executable, "-m", "ews_propose", "serve", "--port", "0"]
         self.proc = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, errors="replace")
+                                     text=True, errors="replace", cwd=cwd, env=env)
         self.out: list[str] = []
         self.err: list[str] = []
         self._found = threading.Event()
@@ -49,6 +52,15 @@ class ServerProcess:
                 if m:
                     self.endpoint = m.group(1)
                     self._found.set()
+
+    def wait_output(self, text: str, timeout: float = 10) -> str:
+        """The output once ``text`` is in it (the banner comes after the first line)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError(f"{text!r} never appeared: stdout={self.output} stderr={self.errors}")
+            time.sleep(0.02)
+        return self.output
 
     @property
     def pid(self) -> int:

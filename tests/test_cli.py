@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -11,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from .ews import Soap
+from .server_process import ServerProcess
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
 ENDPOINT_LINE = re.compile(r"(http://127\.0\.0\.1:(\d+)/EWS/Exchange\.asmx)")
@@ -106,3 +109,109 @@ def test_bad_server_build_is_a_usage_error():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "invalid server build" in proc.stderr
+
+
+def serve_fails(*args: str, env: dict | None = None) -> str:
+    """`ews-propose serve ARGS` must stop at once: exit 2, one line on stderr, nothing else."""
+    proc = subprocess.run([sys.executable, "-m", "ews_propose", "serve", *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    return proc.stderr.strip().splitlines()[-1]
+
+
+def test_the_default_store_folder_is_created_in_a_fresh_home(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")} | {"HOME": str(home)}
+    proc = ServerProcess(env=env)
+    try:
+        store = home / ".local" / "share" / "ews-propose" / "store.sqlite3"
+        for _ in range(100):  # the banner's later lines may still be on their way
+            if f"store:  {store}" in proc.output:
+                break
+            threading.Event().wait(0.05)
+        assert f"store:  {store}" in proc.output
+        answer = Soap(proc.endpoint, "AlexW@contoso.com").call(
+            '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'
+            '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>')
+        assert answer.response_codes == ["NoError"]
+        assert store.is_file()
+    finally:
+        proc.kill()
+
+
+def test_store_problems_are_named_as_store_problems(tmp_path):
+    assert serve_fails("--store", str(tmp_path)) == (
+        f"ews-propose: store {tmp_path}: is a directory; give a file path such as {tmp_path}/store.sqlite3")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database\n")
+    assert "exists and is not an SQLite database" in serve_fails("--store", str(text))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # nothing written beside it
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert "cannot create the folder" in serve_fails("--store", str(blocker / "sub" / "s.sqlite3"))
+
+
+def test_a_directory_file_that_is_not_utf8_is_one_line(tmp_path):
+    directory = tmp_path / "dir.toml"
+    directory.write_text('[[mailbox]]\nsmtp = "pat@example.org"\npassword = "x"\n', encoding="utf-16")
+    line = serve_fails("--directory", str(directory))
+    assert line.startswith(f"ews-propose: {directory}: not UTF-8 text") and "UTF-16" in line
+
+
+def test_a_port_in_use_is_named(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = serve_fails("--port", str(port), "--store", ":memory:")
+    assert line.startswith(f"ews-propose: cannot listen on 127.0.0.1:{port}: the port is already in use")
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("--server-build", "1.2.3.4"), "no Exchange release has major version 1"),
+    (("--max-request-bytes", "0"), "--max-request-bytes must be at least 1024"),
+    (("--max-request-bytes", "-1"), "--max-request-bytes must be at least 1024"),
+    (("--threads", "0"), "--threads must be at least 1"),
+    (("--workers", "2", "--store", ":memory:"), "--workers needs a store file"),
+])
+def test_bad_flags_are_usage_errors(args, expected):
+    assert expected in serve_fails(*args)
+
+
+def test_serve_keeps_serving_when_its_output_pipe_closes():
+    """`ews-propose serve --port 0 | head -1`: once the reader has gone, the banner's
+    next line meets a closed pipe. Here the pipe is closed before the first line."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    proc = subprocess.Popen([sys.executable, "-m", "ews_propose", "serve", "--port", str(port),
+                             "--store", ":memory:"], stdout=write_end, stderr=subprocess.PIPE, text=True)
+    os.close(write_end)
+    try:
+        endpoint = f"http://127.0.0.1:{port}/EWS/Exchange.asmx"
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read()
+                threading.Event().wait(0.05)
+        answer = Soap(endpoint, "AlexW@contoso.com").call(
+            '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'
+            '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>')
+        assert answer.response_codes == ["NoError"]
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+def test_version_flag():
+    proc = subprocess.run([sys.executable, "-m", "ews_propose", "--version"], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0
+    assert re.fullmatch(r"ews-propose \d+\.\d+\.\d+\S*\n", proc.stdout)

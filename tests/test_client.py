@@ -135,6 +135,24 @@ def test_decline_proposal_writes_to_the_attendee(emulator):
     assert got.text("//t:Message/t:From/t:Mailbox/t:EmailAddress") == "AlexW@contoso.com"
 
 
+def test_a_declined_proposal_is_closed_and_not_declined_twice(emulator):
+    alex = client(emulator, "AlexW@contoso.com")
+    adele = client(emulator, "AdeleV@contoso.com")
+    invite(alex)
+    adele.propose_new_time(adele.meeting_requests()[0], NEXT_DAY, NEXT_DAY + HOUR)
+    (proposal,) = alex.proposals(open_only=True)
+    alex.decline_proposal(proposal, "No.")
+    assert alex.proposals(open_only=True) == []
+    # The MeetingResponse now sits in Alex's Deleted Items; read again, it is declined.
+    again = alex.proposal(proposal.id)
+    assert again.declined and not again.is_open
+    assert emulator.soap("AlexW@contoso.com").find_ids("deleteditems", "MeetingResponse")
+    with pytest.raises(ProposalOutdatedError, match="already declined"):
+        alex.decline_proposal(again, "No, again.")
+    raw = emulator.soap("AdeleV@contoso.com")
+    assert len(raw.find_ids("inbox", "Message")) == 1  # Adele was told once
+
+
 def test_meeting_that_disallows_proposals(emulator):
     alex = client(emulator, "AlexW@contoso.com")
     adele = client(emulator, "AdeleV@contoso.com")
@@ -212,7 +230,7 @@ def test_reading_proposals_takes_round_trips_per_batch_not_per_item(emulator, co
                                ).response_codes == ["NoError"]
     alex = client(emulator, "AlexW@contoso.com", batch_size=10, page_size=25)
     before = len(emulator.exchanges)
-    found = alex.proposals()
+    found = alex.proposals(open_only=True)
     assert len(found) == count and all(p.is_open and p.meeting for p in found)
     ops = [ex.operation for ex in emulator.exchanges[before:]]
     # FindItem pages of 25 ids; GetItem batches of 10 responses, then 10 meetings.

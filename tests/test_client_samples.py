@@ -50,3 +50,15 @@ def test_review_accepts_only_where_everyone_is_free(emulator):
     assert "2 open proposals, 1 with everyone free, 1 accepted" in done.stdout
     assert alex.meeting(free_meeting.id).start == NEXT_DAY
     assert alex.meeting(busy_meeting.id).start == LUNCH + 3 * HOUR
+
+
+def test_lunch_with_client_runs_again_on_the_same_store(emulator):
+    """Without --date the sample picks a lunch hour everyone still has free, so it can be
+    run again and again against the persistent default store."""
+    days = []
+    for _ in range(3):
+        done = run("lunch_with_client.py", "--endpoint", emulator.endpoint)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "6. Adele received the updated meeting request" in done.stdout
+        days.append(re.search(r"moved the meeting to (\S+)", done.stdout).group(1))
+    assert len(set(days)) == 3

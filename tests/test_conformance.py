@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -260,8 +261,30 @@ def test_unreachable_endpoint_is_a_setup_error(monkeypatch, capsys):
     monkeypatch.setenv("EWS_ORGANIZER_PASSWORD", "x")
     monkeypatch.setenv("EWS_ATTENDEE_PASSWORD", "y")
     assert main(["conformance", "--endpoint", "http://127.0.0.1:9/EWS/Exchange.asmx", "--organizer", ORGANIZER,
-                 "--attendee", ATTENDEE]) == 2
-    assert "cannot reach http://127.0.0.1:9/EWS/Exchange.asmx" in capsys.readouterr().err
+                 "--attendee", ATTENDEE, "--connect-wait", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach http://127.0.0.1:9/EWS/Exchange.asmx: connection refused (waited 0.5 s)" in err
+
+
+def test_a_server_started_just_before_the_suite_is_waited_for(tmp_path):
+    """The README's `serve ... &` then `conformance ...`: the suite may start first."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}/EWS/Exchange.asmx"
+    suite = subprocess.Popen([*CLI, "conformance", "--endpoint", endpoint, "--organizer", ORGANIZER,
+                              "--attendee", ATTENDEE, "--check", "offers-propose-new-time"],
+                             env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    threading.Event().wait(1.0)  # the suite is already knocking on a closed port
+    server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--store", ":memory:"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        out, err = suite.communicate(timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert suite.returncode == 0, out + err
+    assert results(out) == {"offers-propose-new-time": "PASS"}
 
 
 def test_list_names_every_check_and_its_basis(capsys):

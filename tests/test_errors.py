@@ -45,7 +45,8 @@ def test_https_namespaces_from_the_documentation_are_named(alex):
 
 def test_unknown_operation_is_a_fault(alex):
     answer = alex.call("<m:FrobnicateItem/>", version="Exchange2010_SP1")
-    assert_fault(answer, "ErrorInvalidRequest")
+    # Not ErrorInvalidRequest, which clients take for a wrong schema version.
+    assert_fault(answer, "ErrorInvalidOperation")
     assert answer.text("//faultstring") == ("The request is invalid: this server does not support the "
                                             "operation 'FrobnicateItem'.")
     # The fault still echoes the requested version (exchangelib reads it to pick a version).
@@ -207,3 +208,20 @@ def test_calendar_view_limits(alex):
 
     assert view("2026-01-01T00:00:00Z", "2029-01-01T00:00:00Z") == ["ErrorCalendarViewRangeTooBig"]
     assert view(*LUNCH, folder="inbox") == ["ErrorCalendarFolderIsInvalidForCalendarView"]
+
+
+def test_exchangelib_is_told_once_that_an_operation_is_missing(emulator):
+    """exchangelib re-sends a call under each schema version when the answer is one it
+    reads as 'wrong version'; an unsupported operation must stop it at the first try."""
+    from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
+    from exchangelib.errors import ErrorInvalidOperation
+    from exchangelib.services import GetSearchableMailboxes
+
+    config = Configuration(service_endpoint=emulator.endpoint, auth_type=BASIC,
+                           credentials=Credentials("AlexW@contoso.com", "alex-demo-pw"))
+    account = Account("AlexW@contoso.com", config=config, autodiscover=False, access_type=DELEGATE)
+    before = len(emulator.exchanges)
+    with pytest.raises(ErrorInvalidOperation, match="GetSearchableMailboxes"):
+        list(GetSearchableMailboxes(protocol=account.protocol).call(search_filter=None, expand_group_membership=False))
+    calls = [ex.operation for ex in emulator.exchanges[before:]]
+    assert calls.count("GetSearchableMailboxes") == 1, calls

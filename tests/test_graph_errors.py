@@ -139,25 +139,20 @@ def test_too_large_without_content_length_413(server):
     with socket.create_connection((host, port), timeout=10) as sock:
         sock.sendall(b"POST /v1.0/me/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer alex-demo-graph-token\r\n"
                      b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-        for _ in range(10):
-            sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
-        sock.sendall(b"0\r\n\r\n")
+        try:
+            for _ in range(10):
+                sock.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before the whole body is sent
         answer = b""
-        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < _length(answer):
-            chunk = sock.recv(65536)
-            if not chunk:
+        while b'"RequestEntityTooLarge"' not in answer:  # the answer may come in pieces
+            piece = sock.recv(65536)
+            if not piece:
                 break
-            answer += chunk
+            answer += piece
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b'"RequestEntityTooLarge"' in answer
-
-
-def _length(answer: bytes) -> int:
-    head = answer.split(b"\r\n\r\n", 1)[0].lower()
-    for line in head.split(b"\r\n"):
-        if line.startswith(b"content-length:"):
-            return int(line.split(b":", 1)[1])
-    return 0
 
 
 def test_unknown_segments_and_query_options(alex):

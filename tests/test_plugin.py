@@ -7,7 +7,6 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,6 +14,8 @@ from freezegun import freeze_time
 from lxml import etree
 
 from ews_propose.conformance.wire import NS
+
+from .snippets import snippet
 
 LUNCH = ("2031-06-03T12:00:00Z", "2031-06-03T13:00:00Z")
 NEXT_DAY = ("2031-06-04T12:00:00Z", "2031-06-04T13:00:00Z")
@@ -35,9 +36,7 @@ def the_request(soap) -> str:
 # --- the README example, run as a user would: a fresh pytest with only the entry point --
 
 def readme_example() -> str:
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    section = readme.split("## Testing your integration", 1)[1]
-    return section.split("```python\n", 1)[1].split("```", 1)[0]
+    return snippet("pytest-example").code
 
 
 def test_readme_example_runs(tmp_path):

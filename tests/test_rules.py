@@ -13,6 +13,7 @@ from ews_propose.rules import engine as E
 from ews_propose.rules import model as m
 from ews_propose.store import SqliteStore
 from ews_propose.store.base import Store
+from ews_propose.store.sqlite import SCHEMA_VERSION
 
 ALEX, ADELE, MEGAN, ROOM = "AlexW@contoso.com", "AdeleV@contoso.com", "MeganB@contoso.com", "Rainier@contoso.com"
 NOON = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -249,4 +250,5 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
     with SqliteStore(path) as store:
         with store.transaction(write=False) as tx:
             assert tx.counts(ADELE, m.INBOX) == (3, 2)
-            assert tx._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+            version = tx._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            assert version == (str(SCHEMA_VERSION),)

@@ -18,8 +18,9 @@ from .ews import NS, PASSWORDS
 
 BINDING = "{http://schemas.microsoft.com/exchange/services/2006/messages}ExchangeServiceBinding"
 HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
-OPERATIONS = ["ConvertId", "CreateItem", "DeleteItem", "FindItem", "GetFolder", "GetItem", "GetServerTimeZones",
-              "GetUserAvailability", "UpdateItem"]
+OPERATIONS = ["ConvertId", "CopyItem", "CreateFolder", "CreateItem", "DeleteFolder", "DeleteItem", "EmptyFolder",
+              "FindFolder", "FindItem", "GetFolder", "GetItem", "GetServerTimeZones", "GetUserAvailability",
+              "MoveFolder", "MoveItem", "SendItem", "UpdateFolder", "UpdateItem"]
 
 
 def zeep_service(emulator, smtp):

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from importlib import metadata
 
 from . import client_commands, conformance, serve
 
@@ -17,15 +19,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline Exchange Web Services emulator and client for the propose-new-time "
         "meeting workflow.",
     )
+    parser.add_argument("--version", action="version", version=f"ews-propose {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(commands)
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("ews-propose")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # `ews-propose proposals --ids | head -1`: the reader took what it wanted.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
 
 
 if __name__ == "__main__":

@@ -67,6 +67,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the checks and exit")
     p.add_argument("--wait", type=_positive, default=60.0, metavar="SECONDS",
                    help="how long to wait for a delivery or update to show (default 60)")
+    p.add_argument("--connect-wait", type=_positive, default=15.0, metavar="SECONDS",
+                   help="how long to retry a refused connection at the start, for a server that is "
+                   "still starting (default 15)")
     tls = p.add_mutually_exclusive_group()
     tls.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the server's certificate")
     tls.add_argument("--insecure", action="store_true", help="do not verify the server's TLS certificate")
@@ -109,7 +112,7 @@ def conformance_command(args: argparse.Namespace) -> int:
     verify: bool | str = False if args.insecure else (args.ca_bundle or True)
     target = Target(args.endpoint, args.organizer, args.attendee, passwords["organizer"], passwords["attendee"],
                     organizer_login=args.organizer_login, attendee_login=args.attendee_login,
-                    verify=verify, wait_seconds=args.wait)
+                    verify=verify, wait_seconds=args.wait, connect_seconds=args.connect_wait)
 
     def progress(result) -> None:
         console.print(f"  {result.status:<5} {result.check.id} ({result.seconds:.1f}s)")

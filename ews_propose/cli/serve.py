@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..directory import Directory, DirectoryError
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
+from ..store import StoreError, open_store
+from ..tls import TlsError, TlsFiles, local_tls_files, own_tls_files, tls_dir_for
 from ..versions import DEFAULT_BUILD, Build
 from ._common import EXIT_USAGE
 
@@ -22,7 +26,7 @@ def default_store_path() -> str:
 
 def _build(text: str) -> Build:
     try:
-        return Build.parse(text)
+        return Build.parse_server(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -37,6 +41,23 @@ def _port(text: str) -> int:
     return port
 
 
+def _at_least(minimum: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r}: expected a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+# The smallest request body worth serving: an empty SOAP envelope is about 300 bytes.
+MIN_REQUEST_BYTES = 1024
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser("serve", help="run the EWS emulator")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -47,50 +68,68 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help=f"SQLite store file, or :memory: (default {default_store_path()})")
     serve.add_argument("--server-build", type=_build, default=DEFAULT_BUILD, metavar="X",
                        help=f"emulated Exchange build, e.g. 15.00.0800.007 (default {DEFAULT_BUILD})")
-    serve.add_argument("--threads", type=int, default=4, help="request threads per worker (default 4)")
-    serve.add_argument("--workers", type=int, default=1, metavar="N",
+    serve.add_argument("--threads", type=_at_least(1, "--threads"), default=4, help="request threads per worker (default 4)")
+    serve.add_argument("--workers", type=_at_least(1, "--workers"), default=1, metavar="N",
                        help="server processes sharing the port and the store file (default 1)")
-    serve.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
+    serve.add_argument("--max-request-bytes", type=_at_least(MIN_REQUEST_BYTES, "--max-request-bytes"),
+                       default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    tls = serve.add_argument_group("HTTPS")
+    tls.add_argument("--tls", action="store_true",
+                     help="serve HTTPS with a certificate from a local CA, made at the first start "
+                     "in tls/ beside the store and reused (its ca.pem path is printed)")
+    tls.add_argument("--cert", metavar="PEM", help="serve HTTPS with this certificate (chain) instead; needs --key")
+    tls.add_argument("--key", metavar="PEM", help="the private key of --cert")
     serve.set_defaults(run=serve_command)
 
 
+def _tls_files(args: argparse.Namespace, store: str) -> TlsFiles | None:
+    if bool(args.cert) != bool(args.key):
+        raise ValueError("--cert and --key go together")
+    if (args.tls or args.cert) and args.workers > 1:
+        raise ValueError("--tls and --cert serve from one process; leave out --workers")
+    if args.cert:
+        return own_tls_files(args.cert, args.key)
+    if args.tls:
+        return local_tls_files(tls_dir_for(store, default_store_path()), args.host)
+    return None
+
+
 def serve_command(args: argparse.Namespace) -> int:
+    # Each input is checked on its own, so the one line printed names the real cause.
     try:
         directory = Directory.load(args.directory) if args.directory else Directory.demo()
     except DirectoryError as exc:
-        print(f"ews-propose: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    store = args.store or default_store_path()
-    config = ServerConfig(host=args.host, port=args.port, store=store, build=args.server_build,
-                          threads=args.threads, max_request_bytes=args.max_request_bytes,
-                          workers=args.workers)
-    if args.workers < 1 or args.threads < 1:
-        print("ews-propose: --workers and --threads must be at least 1", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(exc))
+    store_path = args.store or default_store_path()
+    if args.workers > 1 and store_path == ":memory:":
+        return _fail("--workers needs a store file: processes cannot share :memory:")
     try:
-        server = WorkerPool(config, directory) if args.workers > 1 else EmulatorServer(config, directory)
-    except ValueError as exc:
-        print(f"ews-propose: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        tls = _tls_files(args, store_path)
+    except (TlsError, ValueError) as exc:
+        return _fail(str(exc))
     except OSError as exc:
-        print(f"ews-propose: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"ews-propose: cannot prepare the TLS files: {exc}", file=sys.stderr)
         return 1
-    print(f"ews-propose listening on {server.endpoint}", flush=True)
-    print(f"  WSDL:   {server.wsdl_url}")
-    print(f"  Graph:  {server.graph_url}/ (Authorization: Bearer TOKEN)")
-    print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
-    print(f"  store:  {store}")
-    if args.workers > 1:
-        print(f"  workers: {args.workers} processes x {args.threads} threads")
-    print("  mailboxes (HTTP Basic):")
-    for mailbox in directory:
-        # Only the built-in demo passwords are printed; a directory file's stay secret.
-        secret = mailbox.password if not args.directory else "(from directory file)"
-        token = f"  token: {mailbox.token}" if mailbox.token and not args.directory else ""
-        print(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}{token}")
-    sys.stdout.flush()
+    try:
+        store = open_store(store_path)
+    except StoreError as exc:
+        return _fail(str(exc))
+    config = ServerConfig(host=args.host, port=args.port, store=store_path, build=args.server_build,
+                          threads=args.threads, max_request_bytes=args.max_request_bytes,
+                          workers=args.workers, tls=tls)
+    try:
+        if args.workers > 1:
+            store.close()  # the workers open their own
+            server: EmulatorServer | WorkerPool = WorkerPool(config, directory)
+        else:
+            server = EmulatorServer(config, directory, store=store)
+    except OSError as exc:
+        store.close()
+        reason = _LISTEN_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+        return _fail(f"cannot listen on {args.host}:{args.port}: {reason}")
+    _banner(args, server, config, directory)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -101,3 +140,48 @@ def serve_command(args: argparse.Namespace) -> int:
         else:
             server.store.close()
     return 0
+
+
+_LISTEN_REASONS = {
+    errno.EADDRINUSE: "the port is already in use (another ews-propose?); pick another with --port, "
+                      "or --port 0 for a free one",
+    errno.EACCES: "permission denied (ports below 1024 need privileges); pick another with --port",
+    errno.EADDRNOTAVAIL: "this machine has no such address; use --host 127.0.0.1 or 0.0.0.0",
+}
+
+
+def _fail(message: str) -> int:
+    print(f"ews-propose: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _banner(args: argparse.Namespace, server: EmulatorServer | WorkerPool, config: ServerConfig,
+            directory: Directory) -> None:
+    autodiscover = server.endpoint.replace("/EWS/Exchange.asmx", "/autodiscover/autodiscover")
+    lines = [
+        f"ews-propose listening on {server.endpoint}",
+        f"  WSDL:   {server.wsdl_url}",
+        f"  Graph:  {server.graph_url}/ (Authorization: Bearer TOKEN)",
+        f"  Autodiscover: {autodiscover}.svc (SOAP), {autodiscover}.xml (POX)",
+        f"  build:  {config.build} (newest schema {config.build.newest_schema})",
+        f"  store:  {config.store}",
+    ]
+    tls = config.tls
+    if tls is not None:
+        lines.append(f"  TLS CA: {tls.ca}  (trust this file)" if tls.ca else f"  TLS:    {tls.cert}")
+    if args.workers > 1:
+        lines.append(f"  workers: {args.workers} processes x {args.threads} threads")
+    lines.append("  mailboxes (HTTP Basic):")
+    for mailbox in directory:
+        # Only the built-in demo passwords are printed; a directory file's stay secret.
+        secret = mailbox.password if not args.directory else "(from directory file)"
+        token = f"  token: {mailbox.token}" if mailbox.token and not args.directory else ""
+        lines.append(f"    {mailbox.smtp:<28} {mailbox.kind:<5} {mailbox.name:<22} password: {secret}{token}")
+    try:
+        for line in lines:
+            print(line, flush=True)
+    except BrokenPipeError:
+        # `serve | head -1`: the reader has what it wanted; keep serving, print nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

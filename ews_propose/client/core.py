@@ -30,7 +30,7 @@ from .models import (
     ReplyResult,
 )
 from .session import DEFAULT_SCHEMA, NS, Session, check, items_of
-from .times import as_utc, to_wire
+from .times import as_utc, require_aware, to_wire
 
 RESPONSE_KINDS = {
     "accept": "AcceptItem",
@@ -50,6 +50,7 @@ _RESPONSE_FIELDS = (
     "item:ItemClass", "item:Subject", "item:Body", "item:DateTimeReceived", "message:From",
     "message:Sender", "meeting:AssociatedCalendarItemId", "meeting:ResponseType",
     "calendar:Start", "calendar:End", "meeting:ProposedStart", "meeting:ProposedEnd",
+    "item:ParentFolderId",
 )
 _MEETING_FIELDS = (
     "item:Subject", "calendar:Start", "calendar:End", "calendar:Location", "calendar:Organizer",
@@ -81,6 +82,7 @@ class EwsClient:
         self.batch_size = batch_size
         self.page_size = page_size
         self.user = user
+        self._folder_ids: dict[str, str] = {}
 
     # --- server ---------------------------------------------------------------------
 
@@ -102,6 +104,17 @@ class EwsClient:
     def server_takes_proposals(self) -> bool:
         """The one gate table decides, for this build and the schema version we request."""
         return GATES["propose_new_time"].open_for(self.server_build, self.session.schema_version)
+
+    def folder_id(self, name: str) -> str:
+        """The FolderId of a distinguished folder (``deleteditems``, ...), asked once."""
+        if name not in self._folder_ids:
+            (msg,) = self.session.messages(
+                "GetFolder", FolderShape={"BaseShape": "IdOnly"},
+                FolderIds={"_value_1": [{"DistinguishedFolderId": {"Id": name}}]})
+            check(msg, "GetFolder")
+            folder = next(iter(msg.Folders._value_1[0].values()))
+            self._folder_ids[name] = folder.FolderId.Id
+        return self._folder_ids[name]
 
     # --- low-level reads --------------------------------------------------------------
 
@@ -128,6 +141,9 @@ class EwsClient:
             }
             if restriction:
                 request["Restriction"] = restriction
+            # Newest first, said rather than assumed: servers need not keep any order.
+            request["SortOrder"] = {"FieldOrder": [{"Order": "Descending",
+                                                    "FieldURI": {"FieldURI": "item:DateTimeReceived"}}]}
             (msg,) = self.session.messages("FindItem", **request)
             check(msg, "FindItem")
             root = msg.RootFolder
@@ -326,11 +342,15 @@ class EwsClient:
 
     def proposals(self, open_only: bool = False) -> list[Proposal]:
         """Every MeetingResponse in the Inbox carrying ProposedStart/ProposedEnd, with the
-        meeting behind it. Round trips: FindItem pages, then GetItem batches for the
-        responses and for their (distinct) meetings: O(N / batch_size)."""
+        meeting behind it; without ``open_only`` also the declined ones in Deleted Items.
+        Round trips: FindItem pages, then GetItem batches for the responses and for their
+        (distinct) meetings: O(N / batch_size)."""
         ids = self._find_ids("inbox", item_class_prefix=MEETING_RESPONSE_CLASS)
-        found = self._read_proposals(ids)
-        return [p for p in found if p.is_open] if open_only else found
+        found = self._read_proposals(ids, folder="inbox")
+        if open_only:
+            return [p for p in found if p.is_open]
+        ids = self._find_ids("deleteditems", item_class_prefix=MEETING_RESPONSE_CLASS)
+        return found + self._read_proposals(ids, folder="deleteditems")
 
     def proposal(self, response_id: str) -> Proposal:
         """One proposal by its MeetingResponse id."""
@@ -339,8 +359,12 @@ class EwsClient:
             raise NotFoundError(f"item {response_id} is not a MeetingResponse carrying a proposal")
         return found[0]
 
-    def _read_proposals(self, ids: list[str], strict: bool = False) -> list[Proposal]:
+    def _read_proposals(self, ids: list[str], strict: bool = False,
+                        folder: str | None = None) -> list[Proposal]:
+        """``folder``: where the ids were found, if known; else each item's ParentFolderId
+        says whether it is in Deleted Items (declined)."""
         proposals: list[Proposal] = []
+        deleted: str | None = None
         for item_id, name, item, error in self._get_items(ids, _RESPONSE_FIELDS, body=True):
             if error is not None:
                 if strict:
@@ -359,6 +383,12 @@ class EwsClient:
                 proposed_start=as_utc(item.ProposedStart), proposed_end=as_utc(item.ProposedEnd),
                 received=as_utc(item.DateTimeReceived), meeting_ref=_ref(item.AssociatedCalendarItemId),
             ))
+            parent = getattr(item.ParentFolderId, "Id", None)
+            if folder is not None:
+                proposals[-1].declined = folder == "deleteditems"
+            elif parent is not None:
+                deleted = deleted or self.folder_id("deleteditems")
+                proposals[-1].declined = parent == deleted
         meetings = self.meetings([p.meeting_ref.id for p in proposals if p.meeting_ref])
         for p in proposals:
             if p.meeting_ref is not None:
@@ -421,6 +451,22 @@ class EwsClient:
                     rows.append(fb.assess(a, found, error, p.proposed_start, p.proposed_end, p.meeting))
                 results[id(p)] = Availability(p, p.proposed_start, p.proposed_end, rows)
         return [results[id(p)] for p in proposals]
+
+    def busy_times(self, emails: Iterable[str], start: datetime, end: datetime
+                   ) -> dict[str, list[BusyEvent]]:
+        """Each mailbox's busy, tentative and away times overlapping [start, end), from one
+        GetUserAvailability (Detailed view) per 100 mailboxes. A mailbox the server does
+        not know raises EwsResponseError."""
+        require_aware(start, "start")
+        require_aware(end, "end")
+        people = [Attendee(Person(e), "Required") for e in dict.fromkeys(emails)]
+        out: dict[str, list[BusyEvent]] = {}
+        for chunk in _chunks(people, fb.MAX_MAILBOXES):
+            for email, (events, error) in self._free_busy(chunk, fb.Window(start, end)).items():
+                if events is None:
+                    raise EwsResponseError(*(error or "Error: no answer").split(": ", 1), "GetUserAvailability")
+                out[email] = [e for e in events if e.start < end and e.end > start and e.busy_type != "Free"]
+        return out
 
     def _free_busy(self, attendees: list[Attendee], window: fb.Window
                    ) -> dict[str, tuple[list[BusyEvent] | None, str | None]]:
@@ -539,7 +585,12 @@ class EwsClient:
             ItemChanges={"ItemChange": changes})
 
     def decline_proposal(self, proposal: Proposal, comment: str = "") -> list[ItemRef]:
-        """Tell the attendee the meeting stays where it is: a plain Message in reply."""
+        """Tell the attendee the meeting stays where it is (a plain Message in reply), then
+        move the MeetingResponse to Deleted Items, so the proposal is no longer open and
+        is not declined twice. A proposal that is no longer open raises
+        ProposalOutdatedError and sends nothing."""
+        if not proposal.is_open:
+            raise ProposalOutdatedError(self._why_closed(proposal))
         lines = [f"The meeting {proposal.subject!r} stays at "
                  f"{_span(proposal.original_start, proposal.original_end)}; "
                  f"your proposed time {_span(proposal.proposed_start, proposal.proposed_end)} "
@@ -555,7 +606,20 @@ class EwsClient:
         (msg,) = self.session.messages("CreateItem", MessageDisposition="SendAndSaveCopy",
                                        Items={"_value_1": [{"Message": message}]})
         check(msg, "CreateItem")
-        return [_ref(v.ItemId) for _, v in items_of(msg)]
+        sent = [_ref(v.ItemId) for _, v in items_of(msg)]
+        (moved,) = self.session.messages("DeleteItem", DeleteType="MoveToDeletedItems",
+                                         ItemIds={"ItemId": [{"Id": proposal.id}]})
+        check(moved, "DeleteItem")
+        proposal.declined = True
+        return sent
+
+    @staticmethod
+    def _why_closed(p: Proposal) -> str:
+        if p.declined:
+            return (f"{p.attendee.email}'s proposal for {p.subject!r} was already declined "
+                    "(its MeetingResponse is in Deleted Items)")
+        return _outdated(p) or (f"{p.attendee.email} has answered {p.subject!r} again since; "
+                                "this proposal is superseded")
 
 
 # --- helpers ------------------------------------------------------------------------

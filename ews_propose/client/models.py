@@ -94,6 +94,9 @@ class Proposal:
     received: datetime | None
     meeting_ref: ItemRef | None
     meeting: Meeting | None = None
+    # The organizer declined it (``decline_proposal`` moves the MeetingResponse to
+    # Deleted Items once the attendee is told).
+    declined: bool = False
 
     @property
     def id(self) -> str:
@@ -101,11 +104,11 @@ class Proposal:
 
     @property
     def is_open(self) -> bool:
-        """The meeting still exists, still sits at the time the proposal was made
-        against, and the attendee's latest proposal on it is this one (the server clears
-        an attendee's proposal when the meeting moves or they answer again)."""
+        """Not declined; the meeting still exists, still sits at the time the proposal
+        was made against, and the attendee's latest proposal on it is this one (the
+        server clears an attendee's proposal when the meeting moves or they answer again)."""
         m = self.meeting
-        if m is None or m.start != self.original_start or m.end != self.original_end:
+        if self.declined or m is None or m.start != self.original_start or m.end != self.original_end:
             return False
         mine = [a for a in m.attendees if a.person.email.lower() == self.attendee.email.lower()]
         if not mine:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import zeep
@@ -27,6 +28,22 @@ NS = {
     "e": "http://schemas.microsoft.com/exchange/services/2006/errors",
 }
 DEFAULT_SCHEMA = "Exchange2013"
+# Connecting (TCP and the TLS handshake) is quick on every real server; a handshake that
+# gets no answer is an https:// URL pointed at a plain-HTTP server, which never replies.
+CONNECT_TIMEOUT_S = 10.0
+
+
+def check_endpoint(endpoint: str) -> str:
+    """An EWS URL must be absolute http(s); anything else is refused before a request."""
+    parts = urlsplit(endpoint or "")
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"endpoint {endpoint!r} is not an http:// or https:// URL, e.g. "
+                         "http://127.0.0.1:8765/EWS/Exchange.asmx")
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ValueError(f"endpoint {endpoint!r} has an invalid port") from None
+    return endpoint
 
 
 class EnvelopeCapture(Plugin):
@@ -56,7 +73,7 @@ class Session:
             raise ValueError(f"unknown EWS schema version {schema_version!r} (e.g. Exchange2013)")
         if token is None and user is None:
             raise ValueError("give either user and password (HTTP Basic) or a bearer token")
-        self.endpoint = endpoint
+        self.endpoint = check_endpoint(endpoint)
         self.schema_version = schema_version
         self.http = http or requests.Session()
         if token is not None:
@@ -65,7 +82,8 @@ class Session:
             self.http.auth = (user, password or "")
         self.user = user
         self.capture = EnvelopeCapture()
-        transport = Transport(session=self.http, timeout=timeout, operation_timeout=timeout)
+        transport = Transport(session=self.http, timeout=timeout,
+                              operation_timeout=(min(CONNECT_TIMEOUT_S, timeout), timeout))
         # xml_huge_tree: a batched GetItem of many items is a large document.
         settings = zeep.Settings(xml_huge_tree=True)
         self.zeep = zeep.Client(str(wsdl_dir() / "Services.wsdl"), transport=transport,
@@ -94,8 +112,16 @@ class Session:
                 raise EwsTransportError(f"{self.endpoint}: the server refused the credentials "
                                         "(HTTP 401)") from None
             raise EwsTransportError(f"{self.endpoint}: HTTP {exc.status_code}") from None
+        except requests.exceptions.SSLError as exc:
+            raise EwsTransportError(f"{self.endpoint}: TLS failed ({_tls_reason(exc)})") from None
+        except requests.ConnectTimeout:
+            hint = (": no answer to the TLS handshake; is it a plain-HTTP server (try http://)?"
+                    if self.endpoint.lower().startswith("https:") else "")
+            raise EwsTransportError(f"cannot connect to {self.endpoint} within "
+                                    f"{CONNECT_TIMEOUT_S:g} s{hint}") from None
         except requests.ConnectionError:
-            raise EwsTransportError(f"cannot reach {self.endpoint}") from None
+            raise EwsTransportError(f"cannot reach {self.endpoint} (connection refused or "
+                                    "reset: is the server running?)") from None
         except requests.Timeout:
             raise EwsTransportError(f"{self.endpoint} did not answer in time") from None
         self._read_version(result)
@@ -139,6 +165,15 @@ def items_of(msg: Any) -> list[tuple[str, Any]]:
         name, value = next(iter(entry.items()))
         out.append((name, value))
     return out
+
+
+def _tls_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "the server's certificate is not trusted; pass the CA file"
+    if any(sign in text for sign in ("WRONG_VERSION_NUMBER", "record layer failure", "EOF", "reset")):
+        return "the server does not speak TLS there; try http://"
+    return text.rsplit(":", 1)[-1].strip(" ')\"") or "handshake failed"
 
 
 def _fault_error(fault: Fault) -> EwsFaultError:

@@ -102,7 +102,7 @@ def child_text(el: etree._Element, name: str) -> str | None:
 @check("offers-propose-new-time",
        "ResponseObjects offer ProposeNewTime to an invited attendee exactly when the build has it",
        "MS-OXOCAL / EWS ResponseObjects: ProposeNewTime from build 15.00.0800.007 "
-       "(schema Exchange2013+) when the organizer allows proposals; facts doc section 3")
+       "(schema Exchange2013+) when the organizer allows proposals; Microsoft Learn 'Propose a new meeting time by using EWS in Exchange', its GetItem sample")
 def offers_propose_new_time(run: Run) -> str:
     _, request_id = invitation(run)
     offered = run.response_objects(run.attendee, request_id)
@@ -117,7 +117,7 @@ def offers_propose_new_time(run: Run) -> str:
 @check("no-propose-when-disallowed",
        "No ProposeNewTime when the organizer set AllowNewTimeProposal=false",
        "MS-OXOCAL: not offered when PidLidAppointmentNotAllowPropose is set (AllowNewTimeProposal "
-       "false); facts doc section 3")
+       "false); [MS-OXOCAL] 3.1.4.8.4.1")
 def no_propose_when_disallowed(run: Run) -> str:
     _, request_id = invitation(run, allow=False)
     offered = run.response_objects(run.attendee, request_id)
@@ -129,7 +129,7 @@ def no_propose_when_disallowed(run: Run) -> str:
 @check("no-propose-for-organizer",
        "The organizer's own meeting never offers ProposeNewTime (nor Accept)",
        "MS-OXOCAL: never offered to the organizer; EWS ResponseObjects of an organizer's meeting are "
-       "CancelCalendarItem, ForwardItem; facts doc section 3")
+       "CancelCalendarItem, ForwardItem; [MS-OXOCAL] 3.1.4.8.4.1")
 def no_propose_for_organizer(run: Run) -> str:
     meeting, _ = invitation(run)
     offered = run.response_objects(run.organizer, meeting.id)
@@ -206,7 +206,7 @@ def organizer_gets_proposal(run: Run) -> str:
 @check("attendee-entry-shows-proposal",
        "The organizer's meeting lists the attendee as Tentative with the proposed times",
        "AttendeeType ResponseType, LastResponseTime, ProposedStart, ProposedEnd (types.xsd, Exchange2013 SP1 "
-       "docs); facts doc section 5")
+       "docs); types.xsd AttendeeType")
 def attendee_entry_shows_proposal(run: Run) -> str:
     p = proposal(run)
     expect(p.answer.response_codes == ["NoError"], f"the proposal failed: {p.answer.describe()}")
@@ -225,7 +225,7 @@ def attendee_entry_shows_proposal(run: Run) -> str:
 @check("move-resets-responses",
        "Moving the meeting resets the attendee's response and proposal and sends a FullUpdate",
        "Exchange docs (organizer accepts a proposal: UpdateItem Start/End, SendToAllAndSaveCopy); "
-       "MeetingRequestType FullUpdate; responses reset (Graph: notResponded); facts doc sections 6-7")
+       "MeetingRequestType FullUpdate; responses reset (Graph: notResponded); Microsoft Learn 'Propose a new meeting time by using EWS in Exchange', step 5")
 def move_resets_responses(run: Run) -> str:
     meeting = run.create_meeting("move")
     request = run.wait_for(run.attendee, "inbox", meeting.subject, "MeetingRequest")
@@ -292,7 +292,7 @@ def error_organizer_replies(run: Run) -> str:
 
 @check("error-proposal-disallowed",
        "A proposal on a meeting that disallows proposals: ErrorInvalidOperation naming AllowNewTimeProposal",
-       "Project decision (no public source): README 'Assumed behaviours'; facts doc section 4",
+       "Project decision (no public source): README 'Assumed behaviours'",
        PROJECT_DECISION)
 def error_proposal_disallowed(run: Run) -> str:
     needs_proposals(run)
@@ -325,7 +325,7 @@ def error_stale_change_key(run: Run) -> str:
 
 @check("gating-old-build",
        "A server reporting a build before 15.00.0800.007 neither offers nor accepts proposals",
-       "Feature introduced in build 15.00.0800.007 (facts doc section 2): an older server must not "
+       "Feature introduced in build 15.00.0800.007 (Microsoft Learn 'Propose a new meeting time by using EWS in Exchange': 'requires Exchange build 15.00.0800.007 or later'): an older server must not "
        "offer ProposeNewTime nor accept ProposedStart/ProposedEnd")
 def gating_old_build(run: Run) -> str:
     if run.info.has_proposals:
@@ -351,7 +351,7 @@ def gating_old_build(run: Run) -> str:
        "Under RequestServerVersion Exchange2010_SP2: no ProposeNewTime; Proposed* refused "
        "with ErrorIncorrectSchemaVersion",
        "Project decision (docs list the feature under Exchange2013_SP1, Microsoft's sample and exchangelib "
-       "use Exchange2013): README 'Assumed behaviours', facts doc section 2",
+       "use Exchange2013): README 'Assumed behaviours'",
        PROJECT_DECISION)
 def gating_old_schema(run: Run) -> str:
     needs_proposals(run)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+import requests
 from lxml import etree
 
 from ..versions import PROPOSE_NEW_TIME_BUILD, Build
@@ -69,6 +70,8 @@ class Target:
     attendee_login: str | None = None
     verify: bool | str = True
     wait_seconds: float = 60.0
+    # A server started just before the suite (`serve ... &`) may not listen yet.
+    connect_seconds: float = 15.0
 
 
 @dataclass
@@ -113,10 +116,7 @@ class Run:
             # Exchange2010_SP2 is understood by every build that can have the feature's
             # predecessors; older servers say ErrorInvalidServerVersion and get 2007_SP1.
             for schema in ("Exchange2010_SP2", "Exchange2007_SP1"):
-                try:
-                    answer = line.call(_GET_INBOX, version=schema)
-                except OSError as exc:
-                    raise SetupError(f"cannot reach {self.target.endpoint}: {exc}") from exc
+                answer = self._first_call(line, schema)
                 if answer.fault_code != "ErrorInvalidServerVersion":
                     break
             assert answer is not None
@@ -136,6 +136,27 @@ class Run:
         self.organizer.version = self.attendee.version = schema
         self.server = ServerInfo(build, schema)
         return self.server
+
+    def _first_call(self, line: SoapLine, schema: str):
+        """The first request, retried while the connection is refused (the server is
+        still starting), for up to ``connect_seconds``."""
+        deadline = time.monotonic() + self.target.connect_seconds
+        while True:
+            try:
+                return line.call(_GET_INBOX, version=schema)
+            except requests.exceptions.SSLError as exc:
+                raise SetupError(f"cannot reach {self.target.endpoint}: TLS failed: {exc}") from exc
+            except requests.ConnectionError as exc:
+                refused = (isinstance(_root_cause(exc), ConnectionRefusedError)
+                           or "Connection refused" in str(exc))
+                if not refused or time.monotonic() >= deadline:
+                    why = "connection refused" if refused else str(exc)
+                    raise SetupError(f"cannot reach {self.target.endpoint}: {why}"
+                                     + (f" (waited {self.target.connect_seconds:g} s)" if refused else "")
+                                     ) from exc
+                time.sleep(0.1)
+            except OSError as exc:
+                raise SetupError(f"cannot reach {self.target.endpoint}: {exc}") from exc
 
     @property
     def info(self) -> ServerInfo:
@@ -263,3 +284,12 @@ def reply_ids(answer: Answer) -> list[tuple[str, str]]:
     """(element name, Id) of each item a reply's CreateItem returned."""
     return [(etree.QName(el).localname, el.find("{*}ItemId").get("Id"))
             for el in answer.xpath("//m:Items/*") if el.find("{*}ItemId") is not None]
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = exc
+    while True:
+        nxt = seen.__cause__ or seen.__context__ or getattr(seen, "reason", None)
+        if not isinstance(nxt, BaseException) or nxt is seen:
+            return seen
+        seen = nxt

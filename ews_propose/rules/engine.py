@@ -317,12 +317,14 @@ class MeetingRules:
         )
         with self.store.transaction() as tx:
             if disposition == SAVE_ONLY:
-                draft = self._place(base, actor, folder or DRAFTS, is_draft=True, is_read=True)
+                draft = self._place(base, actor, folder or DRAFTS, is_draft=True,
+                                    is_read=True if new.is_read is None else new.is_read)
                 tx.put(draft)
                 return draft
-            for person in [*new.to, *new.cc, *new.bcc]:
-                if self.directory.get(person.smtp) is not None:
-                    tx.put(self._place(base, person.smtp, INBOX, bcc=[]))
+            # One copy per mailbox, however often it is named; categories are the
+            # sender's own and do not travel with the message.
+            for smtp in _hosted_recipients(self.directory, [*new.to, *new.cc, *new.bcc]):
+                tx.put(self._place(base, smtp, INBOX, bcc=[], categories=[], is_read=False))
             if disposition == SEND_AND_SAVE_COPY:
                 copy = self._place(base, actor, folder or SENT, is_read=True)
                 tx.put(copy)
@@ -813,6 +815,16 @@ class MeetingRules:
     def _check_times(start: datetime | None, end: datetime | None) -> None:
         if start is not None and end is not None and end < start:
             raise RuleError(E.END_BEFORE_START, "The end time must not be before the start time.")
+
+
+def _hosted_recipients(directory: Directory, people: Iterable[Person]) -> list[str]:
+    """The mailboxes hosted here among ``people``, each once, in order."""
+    seen: dict[str, str] = {}
+    for person in people:
+        mailbox = directory.get(person.smtp)
+        if mailbox is not None:
+            seen.setdefault(mailbox.smtp.lower(), mailbox.smtp)
+    return list(seen.values())
 
 
 def _role_for(directory: Directory, smtp: str) -> str:

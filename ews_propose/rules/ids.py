@@ -22,6 +22,10 @@ def new_item_id() -> str:
 
 
 def folder_id(mailbox: str, folder: str) -> str:
+    """The wire id of a mailbox's folder: a default folder's is derived from its name; a
+    created folder's key already is its id."""
+    if is_folder_id(folder):
+        return folder
     digest = hashlib.sha256(f"{mailbox.lower()}/{folder}".encode()).digest()
     return base64.b64encode(_FOLDER_TAG + digest[: _RAW_LEN - len(_FOLDER_TAG)]).decode("ascii")
 
@@ -42,6 +46,10 @@ def is_item_id(token: str) -> bool:
 def is_folder_id(token: str) -> bool:
     raw = _decode(token)
     return raw is not None and raw.startswith(_FOLDER_TAG)
+
+
+def new_folder_id() -> str:
+    return base64.b64encode(_FOLDER_TAG + os.urandom(_RAW_LEN - len(_FOLDER_TAG))).decode("ascii")
 
 
 def new_change_key() -> str:

@@ -16,6 +16,7 @@ from spyne import const as spyne_const
 from spyne.evmgr import EventManager
 from spyne.server.wsgi import WsgiApplication
 
+from ..autodiscover import AutodiscoverService
 from ..directory import Directory, Mailbox
 from ..resources import WSDL_FILES, wsdl_dir
 from ..rules.engine import MeetingRules
@@ -76,6 +77,7 @@ class EwsApplication:
         self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)
         _quiet_events(spyne_app, self.soap)
         self._static = {name.lower(): (wsdl_dir() / name).read_bytes() for name in WSDL_FILES}
+        self.autodiscover = AutodiscoverService(directory, build, REALM, max_request_bytes)
 
     def __call__(self, environ, start_response):
         if self.observer is None:
@@ -106,6 +108,8 @@ class EwsApplication:
         path = (environ.get("PATH_INFO") or "/").lower()
         method = environ.get("REQUEST_METHOD", "GET").upper()
         query = (environ.get("QUERY_STRING") or "").lower()
+        if self.autodiscover.handles(path):  # POX and SOAP Autodiscover, same auth
+            return self.autodiscover(environ, start_response, self.authenticate)
         if method in ("GET", "HEAD"):
             name = path.rsplit("/", 1)[-1]
             if path.startswith("/ews/") and name in self._static:

@@ -3,7 +3,7 @@ and builders for EWS response messages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from functools import cached_property
 
@@ -12,6 +12,8 @@ from lxml import etree
 from ..directory import Directory
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
+from ..rules.folders import FolderRules
+from ..rules.mailbox import MailboxRules
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
 from .items import Reader
@@ -29,6 +31,12 @@ class ServerState:
     rules: MeetingRules
     directory: Directory
     build: Build
+    folders: FolderRules = field(init=False)
+    mailbox: MailboxRules = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.folders = FolderRules(self.rules.store)
+        self.mailbox = MailboxRules(self.rules.store, self.directory, self.folders, self.rules.now)
 
 
 class EwsRequest:
@@ -38,6 +46,8 @@ class EwsRequest:
         state: ServerState = ctx.app.ews
         header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else EwsHeader(DEFAULT_REQUEST_SCHEMA)
         self.rules = state.rules
+        self.folders = state.folders
+        self.mailbox = state.mailbox
         self.directory = state.directory
         self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller

@@ -27,10 +27,20 @@ _CODES = {
     R.STALE_CHANGE_KEY: "ErrorIrresolvableConflict",
     R.NOT_ORGANIZER: "ErrorInvalidPropertySet",
     R.INVALID_FIELD_VALUE: "ErrorInvalidPropertySet",
+    R.FOLDER_EXISTS: "ErrorFolderExists",
+    R.MOVE_INTO_ITSELF: "ErrorMoveCopyFailed",
+    R.FOLDER_CLASS_CHANGED: "ErrorObjectTypeChanged",
+    R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
+    R.NO_RECIPIENTS: "ErrorInvalidRecipients",
 }
+# A default folder cannot be deleted / moved / changed
+_DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",
+                        "changed": "ErrorInvalidOperation"}
 
 
 def response_code(error: RuleError) -> str:
+    if error.reason == R.DISTINGUISHED_FOLDER:
+        return _DISTINGUISHED_CODES.get(str(error.details.get("action")), "ErrorInvalidOperation")
     template = _CODES.get(error.reason, "ErrorInternalServerError")
     response = str(error.details.get("response", "accept"))
     return template.format(R=_RESPONSE_WORD.get(response, "Accept"), E=_REPLY_ELEMENT.get(response, "AcceptItem"))

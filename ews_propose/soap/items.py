@@ -71,6 +71,7 @@ ITEM_ELEMENTS = {
     m.MEETING_REQUEST: "MeetingRequest",
     m.MEETING_RESPONSE: "MeetingResponse",
     m.MEETING_CANCELLATION: "MeetingCancellation",
+    m.GENERIC: "Item",
 }
 IMPORTANCE = ("Low", "Normal", "High")
 SENSITIVITY = ("Normal", "Personal", "Private", "Confidential")
@@ -419,6 +420,7 @@ WIRE_ORDER: dict[str, list[Field]] = {
         + ["Start", "End", "Location", "CalendarItemType", "ProposedStart", "ProposedEnd"],
         m.MEETING_CANCELLATION: _ITEM + _MESSAGE + _MEETING_MESSAGE
         + ["Start", "End", "Location", "CalendarItemType"],
+        m.GENERIC: _ITEM,
     }.items()
 }
 
@@ -544,8 +546,8 @@ def read_body(el: etree._Element) -> tuple[str, str]:
 
 
 def read_new_item(el: etree._Element) -> NewItem:
-    """A CalendarItem or Message element of CreateItem."""
-    kind = m.CALENDAR_ITEM if el.tag == T + "CalendarItem" else m.MESSAGE
+    """A CalendarItem, Message or (generic) Item element of CreateItem."""
+    kind = {T + "CalendarItem": m.CALENDAR_ITEM, T + "Item": m.GENERIC}.get(el.tag, m.MESSAGE)
     new = NewItem(kind=kind)
     for child in el:
         if not isinstance(child.tag, str):

@@ -184,7 +184,9 @@ class EwsSoap11(Soap11):
             error = ctx.out_error
             if isinstance(error, ResourceNotFoundError):
                 operation = etree.QName(ctx.method_request_string or "{}?").localname
-                error = EwsFault("ErrorInvalidRequest", "The request is invalid: this server does not "
+                # Not ErrorInvalidRequest: clients read that as "wrong schema version" and
+                # send the call again under every other version (exchangelib tries ten).
+                error = EwsFault("ErrorInvalidOperation", "The request is invalid: this server does not "
                                  f"support the operation '{operation}'.")
             body.append(self.fault_element(error))
         else:

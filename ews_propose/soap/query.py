@@ -33,6 +33,7 @@ def _organizer(item: Item) -> str | None:
 # FieldURI -> (value getter, kind of value: str | datetime | bool | int)
 QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
+    "item:Categories": (lambda i: i.categories, "strlist"),
     "item:ItemClass": (lambda i: i.item_class, "str"),
     "item:Body": (lambda i: i.body, "str"),
     "item:DateTimeReceived": (lambda i: i.received, "datetime"),
@@ -71,7 +72,8 @@ _COMPARISONS = {
 }
 
 
-def _field(el: etree._Element) -> tuple[str, Callable[[Item], object], str]:
+def _field(el: etree._Element, fields: dict | None = None) -> tuple[str, Callable[[Item], object], str]:
+    fields = QUERY_FIELDS if fields is None else fields
     path = next((c for c in el if isinstance(c.tag, str)), None)
     if path is None:
         raise SchemaViolation(f"'{localname(el)}' needs a property path.", el)
@@ -79,9 +81,9 @@ def _field(el: etree._Element) -> tuple[str, Callable[[Item], object], str]:
         raise ItemError("ErrorUnsupportedPathForQuery",
                         f"Searching by {localname(path)} is not supported by this emulator.")
     uri = path.get("FieldURI") or ""
-    if uri not in QUERY_FIELDS:
+    if uri not in fields:
         raise ItemError("ErrorUnsupportedPathForQuery", f"Searching by {uri} is not supported by this emulator.")
-    getter, kind = QUERY_FIELDS[uri]
+    getter, kind = fields[uri]
     return uri, getter, kind
 
 
@@ -109,33 +111,41 @@ def _constant_of(el: etree._Element) -> tuple[etree._Element, str]:
     return constant, constant.get("Value")
 
 
-def parse_restriction(el: etree._Element) -> Predicate:
+def parse_restriction(el: etree._Element, fields: dict | None = None) -> Predicate:
+    """A Restriction as a predicate; ``fields`` (FieldURI -> (getter, kind)) defaults to
+    the item fields above (FindFolder passes folder fields)."""
     expressions = [c for c in el if isinstance(c.tag, str)]
     if len(expressions) != 1:
         raise SchemaViolation("A Restriction holds exactly one search expression.", el)
-    return _expression(expressions[0])
+    return _expression(expressions[0], QUERY_FIELDS if fields is None else fields)
 
 
-def _expression(el: etree._Element) -> Predicate:
+def _expression(el: etree._Element, fields: dict) -> Predicate:
     name = localname(el)
     children = [c for c in el if isinstance(c.tag, str)]
     if name in ("And", "Or"):
-        parts = [_expression(c) for c in children]
+        parts = [_expression(c, fields) for c in children]
         combine = all if name == "And" else any
         return lambda item: combine(p(item) for p in parts)
     if name == "Not":
         if len(children) != 1:
             raise SchemaViolation("Not holds exactly one search expression.", el)
-        inner = _expression(children[0])
+        inner = _expression(children[0], fields)
         return lambda item: not inner(item)
     if name == "Exists":
-        _, getter, _ = _field(el)
-        return lambda item: getter(item) not in (None, "")
+        _, getter, _ = _field(el, fields)
+        return lambda item: getter(item) not in (None, "", [])
     if name in _COMPARISONS:
-        _, getter, kind = _field(el)
+        _, getter, kind = _field(el, fields)
         constant_el, text = _constant_of(el)
-        value = _constant(text, kind, constant_el)
         compare = _COMPARISONS[name]
+        if kind == "strlist":
+            # A multi-valued property matches when one of its values does (IsNotEqualTo: none).
+            needle = text.lower()
+            if compare is operator.ne:
+                return lambda item: all(str(v).lower() != needle for v in getter(item) or [])
+            return lambda item: any(compare(str(v).lower(), needle) for v in getter(item) or [])
+        value = _constant(text, kind, constant_el)
 
         def predicate(item: Item) -> bool:
             actual = getter(item)
@@ -146,32 +156,36 @@ def _expression(el: etree._Element) -> Predicate:
             return compare(actual, value)
         return predicate
     if name == "Contains":
-        _, getter, kind = _field(el)
-        if kind != "str":
+        _, getter, kind = _field(el, fields)
+        if kind not in ("str", "strlist"):
             raise ItemError("ErrorUnsupportedQueryFilter", f"{name} works on text properties only.")
         constant_el, text = _constant_of(el)
         mode = el.get("ContainmentMode", "Substring")
         ignore_case = "IgnoreCase" in el.get("ContainmentComparison", "Exact")
         needle = text.lower() if ignore_case else text
 
-        def contains(item: Item) -> bool:
-            hay = str(getter(item) or "")
+        def matches(hay: str) -> bool:
             hay = hay.lower() if ignore_case else hay
             if mode == "FullString":
                 return hay == needle
             if mode in ("Prefixed", "PrefixOnWords"):
                 return hay.startswith(needle) or (mode == "PrefixOnWords" and f" {needle}" in hay)
             return needle in hay
-        return contains
+
+        if kind == "strlist":
+            return lambda item: any(matches(str(v)) for v in getter(item) or [])
+        return lambda item: matches(str(getter(item) or ""))
     raise ItemError("ErrorUnsupportedQueryFilter", f"The search expression {name} is not supported by this emulator.")
 
 
-def parse_sort(el: etree._Element) -> Callable[[list[Item]], list[Item]]:
+def parse_sort(el: etree._Element, fields: dict | None = None) -> Callable[[list[Item]], list[Item]]:
     """SortOrder: FieldOrder elements, most significant first."""
     orders = []
     for order in el.findall(T + "FieldOrder"):
         try:
-            _, getter, kind = _field(order)
+            uri, getter, kind = _field(order, fields)
+            if kind == "strlist":
+                raise ItemError("ErrorUnsupportedPathForSortGroup", f"Sorting by {uri} is not supported.")
         except ItemError as exc:
             raise ItemError("ErrorUnsupportedPathForSortGroup", exc.message) from None
         descending = order.get("Order", "Ascending") == "Descending"

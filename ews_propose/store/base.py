@@ -9,6 +9,8 @@ from datetime import datetime
 
 from ..rules.model import Item
 
+FolderRecord = dict  # a created folder: {"id", "mailbox", "parent", "name", "folder_class", ...}
+
 
 class Transaction(ABC):
     """All reads and writes of one workflow step; committed together or not at all."""
@@ -43,6 +45,27 @@ class Transaction(ABC):
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
         """A mailbox's items of the meeting ``uid`` (of these kinds, in this folder), oldest first."""
+
+
+    # --- folders a mailbox's owner created (the default tree is the rules' own) ---
+
+    @abstractmethod
+    def get_folder(self, folder_id: str) -> FolderRecord | None: ...
+
+    @abstractmethod
+    def put_folder(self, folder: FolderRecord) -> None:
+        """Insert or replace a created folder (keyed by its "id")."""
+
+    @abstractmethod
+    def delete_folder(self, folder_id: str) -> None: ...
+
+    @abstractmethod
+    def list_folders(self, mailbox: str) -> list[FolderRecord]:
+        """Every folder the mailbox's owner created, oldest first."""
+
+    @abstractmethod
+    def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
+        """The ids of a folder's items (any order)."""
 
 
 class Store(ABC):

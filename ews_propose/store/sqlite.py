@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from ..rules.model import Item, format_utc, from_record, to_record
 from .base import Store, Transaction
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -35,12 +35,19 @@ CREATE TABLE IF NOT EXISTS items (
     data TEXT NOT NULL,
     unread INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS folders (
+    id TEXT PRIMARY KEY,
+    mailbox TEXT NOT NULL,
+    parent TEXT NOT NULL,
+    data TEXT NOT NULL
+);
 """
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS items_folder ON items (mailbox, folder, received);
 CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end");
 CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
+CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent);
 """
 # Each step brings a store from the version before it to the one it is filed under.
 _MIGRATIONS = {
@@ -48,8 +55,38 @@ _MIGRATIONS = {
         "ALTER TABLE items ADD COLUMN unread INTEGER NOT NULL DEFAULT 0",
         "UPDATE items SET unread = CASE WHEN json_extract(data, '$.is_read') = 1 THEN 0 ELSE 1 END",
     ],
+    3: [],  # the folders table (created folders): made by _TABLES; nothing to convert
 }
 BUSY_TIMEOUT_S = 30.0
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The store cannot be opened; the message names the path and the reason."""
+
+
+def _check_path(path: str) -> None:
+    """Refuse what SQLite would misreport ("unable to open database file") or damage,
+    and create the store's folder (the default one under ~/.local/share may not exist)."""
+    if os.path.isdir(path):
+        raise StoreError(f"store {path}: is a directory; give a file path such as {os.path.join(path, 'store.sqlite3')}")
+    parent = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot create the folder {parent}: {exc.strerror or exc}") from exc
+    if not os.path.exists(path):
+        if not os.access(parent, os.W_OK):
+            raise StoreError(f"store {path}: the folder {parent} is not writable")
+        return
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot be read: {exc.strerror or exc}") from exc
+    if header and header != _SQLITE_HEADER:
+        raise StoreError(f"store {path}: exists and is not an SQLite database; "
+                         "give a new path or an ews-propose store")
 
 
 class _SqliteTransaction(Transaction):
@@ -144,25 +181,63 @@ class _SqliteTransaction(Transaction):
         return [from_record(json.loads(r[0])) for r in rows]
 
 
+    def get_folder(self, folder_id: str) -> dict | None:
+        row = self._conn.execute("SELECT data FROM folders WHERE id = ?", (folder_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_folder(self, folder: dict) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO folders (id, mailbox, parent, data) VALUES (?, ?, ?, ?)",
+            (folder["id"], folder["mailbox"].lower(), folder["parent"], json.dumps(folder, separators=(",", ":"))))
+
+    def delete_folder(self, folder_id: str) -> None:
+        self._conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+
+    def list_folders(self, mailbox: str) -> list[dict]:
+        rows = self._conn.execute("SELECT data FROM folders WHERE mailbox = ? ORDER BY rowid",
+                                  (mailbox.lower(),)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
+        rows = self._conn.execute("SELECT id FROM items WHERE mailbox = ? AND folder = ?",
+                                  (mailbox.lower(), folder)).fetchall()
+        return [r[0] for r in rows]
+
+
 class SqliteStore(Store):
-    """An SQLite file, or ``:memory:`` (one connection shared under a lock)."""
+    """An SQLite file, or ``:memory:`` (one connection shared under a lock).
+
+    A path that cannot hold a store (a directory, a file that is not SQLite, a folder
+    that cannot be created) raises :class:`StoreError` before anything is written."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._memory = path == ":memory:"
         self._local = threading.local()
         self._lock = threading.RLock()
-        self._writer = _WriterQueue(None if self._memory else path + ".lock")
         self._connections: list[sqlite3.Connection] = []
         if not self._memory:
-            parent = os.path.dirname(os.path.abspath(path))
-            os.makedirs(parent, exist_ok=True)
+            _check_path(path)
+        try:
+            self._create_schema(path)
+            self._writer = _WriterQueue(None if self._memory else path + ".lock")
+        except StoreError:
+            self.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"store {path}: cannot be opened as an SQLite store: {exc}") from exc
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"store {path}: {exc.strerror or exc}") from exc
+
+    def _create_schema(self, path: str) -> None:
         conn = self._connect()
         with conn:
             conn.executescript(_TABLES)
             found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if found is not None and int(found[0]) > SCHEMA_VERSION:
-                raise RuntimeError(
+                raise StoreError(
                     f"store {path} has schema version {found[0]}; this ews-propose reads up to {SCHEMA_VERSION}"
                 )
             if found is None:
@@ -236,7 +311,9 @@ class SqliteStore(Store):
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
-            self._writer.close()
+            writer = getattr(self, "_writer", None)
+            if writer is not None:
+                writer.close()
         self._local = threading.local()
 
 

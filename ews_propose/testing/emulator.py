@@ -18,6 +18,7 @@ from ..conformance.wire import SoapLine
 from ..directory import KINDS, Directory, Mailbox
 from ..server import EmulatorServer, ServerConfig
 from ..soap.app import Exchange
+from ..tls import TlsFiles, local_tls_files
 from ..versions import DEFAULT_BUILD, Build
 from .faults import FaultInjector, InjectedCall
 from .graph_faults import GraphFaults
@@ -105,21 +106,28 @@ class EwsEmulator:
     """
 
     def __init__(self, store_path: str | Path, build: Build | str = DEFAULT_BUILD,
-                 directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4) -> None:
-        self.build = Build.parse(build) if isinstance(build, str) else build
+                 directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4,
+                 tls: bool = False) -> None:
+        """``tls=True`` serves HTTPS with a certificate from a local CA made in ``tls/``
+        beside the store (:attr:`ca_file`)."""
+        self.build = Build.parse_server(build) if isinstance(build, str) else build
         self.store_path = Path(store_path)
         self.directory = directory if directory is not None else Directory.demo()
         self.requests = RequestLog()
         self.faults: FaultInjector
+        self.tls: TlsFiles | None = local_tls_files(self.store_path.parent / "tls", host) if tls else None
         self.graph_faults: GraphFaults
         self._server = EmulatorServer(
-            ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads),
+            ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads,
+                         tls=self.tls),
             directory=self.directory,
             observer=self._observed,
             wrap=self._wrap,
             wrap_graph=self._wrap_graph,
         )
         self._lines: list[SoapLine] = []
+        self._trusted_by_exchangelib = False
+        self._autodiscover_keys: list[Any] = []
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -130,6 +138,17 @@ class EwsEmulator:
     def stop(self) -> None:
         for line in self._lines:
             line.close()
+        if self._autodiscover_keys:
+            from exchangelib.autodiscover import autodiscover_cache
+
+            with autodiscover_cache:
+                for key in self._autodiscover_keys:
+                    if key in autodiscover_cache:
+                        del autodiscover_cache[key]
+        if self._trusted_by_exchangelib:
+            from . import exchangelib_tls
+
+            exchangelib_tls.untrust(self.server)
         self._server.stop()
 
     def __enter__(self) -> EwsEmulator:
@@ -169,6 +188,26 @@ class EwsEmulator:
         return self._server.port
 
     @property
+    def server(self) -> str:
+        """``host:port``, what exchangelib's ``Configuration(server=...)`` takes."""
+        return self._server.base_url.split("://", 1)[1]
+
+    @property
+    def autodiscover_url(self) -> str:
+        """SOAP Autodiscover (GetUserSettings, GetDomainSettings)."""
+        return self._server.base_url + "/autodiscover/autodiscover.svc"
+
+    @property
+    def pox_autodiscover_url(self) -> str:
+        """POX Autodiscover (Outlook schema 2006a)."""
+        return self._server.base_url + "/autodiscover/autodiscover.xml"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The local CA's certificate (PEM) an HTTPS emulator's certificate chains to."""
+        return self.tls.ca if self.tls is not None else None
+
+    @property
     def graph_url(self) -> str:
         """The Graph service root, ``http://127.0.0.1:PORT/v1.0`` (an SDK's ``base_url``)."""
         return self._server.graph_url
@@ -204,19 +243,31 @@ class EwsEmulator:
     def soap(self, smtp: str, version: str | None = "Exchange2013") -> SoapLine:
         """A raw SOAP line for one mailbox (``.call("<m:GetFolder>...")``, ``.find_items``...)."""
         creds = self.credentials(smtp)
-        line = SoapLine(self.endpoint, creds.smtp, creds.password, version=version, timeout=30)
+        verify: bool | str = str(self.ca_file) if self.ca_file is not None else True
+        line = SoapLine(self.endpoint, creds.smtp, creds.password, version=version, timeout=30, verify=verify)
         self._lines.append(line)
         return line
 
     def exchangelib_config(self, smtp: str, retry_policy: Any = None, version: Any = None) -> Any:
-        """An ``exchangelib.Configuration`` for one mailbox: Basic auth on the emulator's
-        plain-HTTP endpoint (``server=`` would build an https URL)."""
+        """An ``exchangelib.Configuration`` for one mailbox, with Basic auth: on the
+        plain-HTTP endpoint (``service_endpoint=``; ``server=`` would build an https URL),
+        or, for an HTTPS emulator, ``server="host:port"`` with its CA trusted."""
         from exchangelib import BASIC, Configuration
         from exchangelib import Credentials as ExchangelibCredentials
 
         creds = self.credentials(smtp)
-        kwargs: dict[str, Any] = {"service_endpoint": self.endpoint, "auth_type": BASIC,
+        kwargs: dict[str, Any] = {"auth_type": BASIC,
                                   "credentials": ExchangelibCredentials(creds.smtp, creds.password)}
+        if self.tls is not None:
+            # Over HTTPS exchangelib builds the endpoint itself, from server=, and
+            # verifies it against this emulator's CA (see testing/exchangelib_tls.py).
+            from . import exchangelib_tls
+
+            exchangelib_tls.trust(self.server, str(self.ca_file))
+            self._trusted_by_exchangelib = True
+            kwargs["server"] = self.server
+        else:
+            kwargs["service_endpoint"] = self.endpoint
         if retry_policy is not None:
             kwargs["retry_policy"] = retry_policy
         if version is not None:
@@ -230,6 +281,35 @@ class EwsEmulator:
         config = self.exchangelib_config(smtp, retry_policy=retry_policy, version=version)
         return Account(self.credentials(smtp).smtp, config=config, autodiscover=False, access_type=DELEGATE)
 
+    def exchangelib_autodiscover_account(self, smtp: str) -> Any:
+        """An ``exchangelib.Account`` made with ``autodiscover=True``, its EWS endpoint,
+        version and primary address found through this emulator's SOAP Autodiscover.
+
+        exchangelib 5.6 starts Autodiscover from DNS for the address's domain; its own
+        Autodiscover cache (``exchangelib.autodiscover.autodiscover_cache``, keyed by
+        domain and credentials) is the supported way to name the Autodiscover server
+        instead. The entry is made here and removed when the emulator stops.
+        """
+        from exchangelib import BASIC, DELEGATE, Account, Configuration
+        from exchangelib import Credentials as ExchangelibCredentials
+        from exchangelib.autodiscover import AutodiscoverProtocol, autodiscover_cache
+
+        if self.tls is not None:
+            from . import exchangelib_tls
+
+            exchangelib_tls.trust(self.server, str(self.ca_file))
+            self._trusted_by_exchangelib = True
+        creds = self.credentials(smtp)
+        credentials = ExchangelibCredentials(creds.smtp, creds.password)
+        key = (creds.smtp.rsplit("@", 1)[-1].lower(), credentials)
+        protocol = AutodiscoverProtocol(config=Configuration(
+            service_endpoint=self.autodiscover_url, credentials=credentials, auth_type=BASIC))
+        with autodiscover_cache:
+            autodiscover_cache[key] = protocol
+        self._autodiscover_keys.append(key)
+        return Account(creds.smtp, credentials=credentials, autodiscover=True, access_type=DELEGATE,
+                       config=Configuration(credentials=credentials, auth_type=BASIC))
+
     def client(self, smtp: str, **kwargs: Any) -> Any:
         """The project's own client, ``ews_propose.client.EwsClient``, for one mailbox
         (``kwargs`` go to its constructor, e.g. ``schema_version=``).
@@ -239,4 +319,11 @@ class EwsEmulator:
         from ..client import EwsClient
 
         creds = self.credentials(smtp)
+        if self.ca_file is not None and "http" not in kwargs:
+            import requests
+
+            kwargs["http"] = requests.Session()
+            kwargs["http"].verify = str(self.ca_file)
+            # else REQUESTS_CA_BUNDLE, when set, wins over the session's verify
+            kwargs["http"].trust_env = False
         return EwsClient(self.endpoint, user=creds.smtp, password=creds.password, **kwargs)

@@ -3,6 +3,8 @@
 Fixtures:
 - ``ews_emulator``: a fresh :class:`~ews_propose.testing.EwsEmulator` per test, on a free
   port, with its own SQLite file under ``tmp_path``.
+- ``ews_emulator_tls``: the same over HTTPS, its certificate from a local CA made under
+  ``tmp_path`` (``.ca_file``; ``.exchangelib_config`` uses ``server=`` and trusts it).
 - ``ews_server_build``: the emulated build that test gets.
 
 Pick the build with ``@pytest.mark.ews_server_build("15.00.0775.038")``; give several
@@ -40,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _parse(text: str) -> Build:
     try:
-        return Build.parse(text)
+        return Build.parse_server(text)
     except ValueError as exc:
         raise pytest.UsageError(f"{MARKER}: {exc}") from None
 
@@ -67,6 +69,16 @@ def ews_server_build(request: pytest.FixtureRequest) -> Build:
 def ews_emulator(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
     """A running emulator with the demo mailboxes, its own store, a request log and fault injection."""
     emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def ews_emulator_tls(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
+    """Like ``ews_emulator``, over HTTPS: ``.endpoint`` is https, ``.ca_file`` the CA to trust."""
+    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build, tls=True).start()
     try:
         yield emulator
     finally:

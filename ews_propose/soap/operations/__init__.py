@@ -55,15 +55,24 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
 def all_services() -> list[type[Service]]:
     from . import (
         convert_id,
+        create_folder,
         create_item,
+        delete_folder,
         delete_item,
+        find_folder,
         find_item,
         get_folder,
         get_item,
         get_server_time_zones,
         get_user_availability,
+        move_item,
+        send_item,
+        update_folder,
         update_item,
     )
 
     return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
-                                convert_id, get_user_availability, get_server_time_zones)]
+                                convert_id, get_user_availability, get_server_time_zones,
+                                find_folder, create_folder, delete_folder, update_folder)] + [
+        delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
+        send_item.service]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ...rules import model as m
-from ...rules.ids import folder_id, is_folder_id
+from ...rules import errors as R
+from ...rules.errors import RuleError
+from ...rules.folders import DISTINGUISHED
+from ..context import EwsRequest
 from ..errors import ItemError
 from ..xml import SchemaViolation, T, localname
 
-# The distinguished folders this server hosts.
-HOSTED = {name: name for name in m.FOLDERS}
 # DistinguishedFolderIdNameType, as in wsdl/types.xsd.
 KNOWN_NAMES = frozenset("""
 calendar contacts deleteditems drafts inbox journal notes outbox sentitems tasks msgfolderroot
@@ -24,14 +24,17 @@ quickcontacts conversationhistory adminauditlogs todosearch mycontacts directory
 peopleconnect favorites mecontact personmetadata teamspaceactivity teamspacemessaging
 teamspaceworkitems scheduled orionnotes tagitems alltaggeditems externalcontacts
 """.split())
+# The distinguished folders this server hosts.
+HOSTED = {name: name for name in DISTINGUISHED}
 _NOT_HOSTED = "The specified folder could not be found in the store."
 
 
-def resolve_folder(actor: str, el: etree._Element) -> str:
-    """The folder name a FolderId/DistinguishedFolderId names, in the caller's mailbox.
+def resolve_folder(req: EwsRequest, el: etree._Element) -> str:
+    """The key of the folder a FolderId/DistinguishedFolderId names, in the caller's mailbox.
 
     Raises ItemError for a folder this mailbox does not have (or another mailbox's).
     """
+    actor = req.actor
     name = localname(el)
     if name == "DistinguishedFolderId":
         ident = el.get("Id")
@@ -53,12 +56,12 @@ def resolve_folder(actor: str, el: etree._Element) -> str:
         ident = el.get("Id")
         if ident is None:
             raise SchemaViolation("The required attribute 'Id' is missing.", el)
-        if not is_folder_id(ident):
-            raise ItemError("ErrorInvalidIdMalformed", "Id is malformed.")
-        for folder in m.FOLDERS:
-            if folder_id(actor, folder) == ident:
-                return folder
-        raise ItemError("ErrorFolderNotFound", _NOT_HOSTED)
+        try:
+            return req.folders.by_id(actor, ident).key
+        except RuleError as exc:
+            if exc.reason == R.ID_MALFORMED:
+                raise ItemError("ErrorInvalidIdMalformed", "Id is malformed.") from None
+            raise ItemError("ErrorFolderNotFound", _NOT_HOSTED) from None
     raise SchemaViolation(f"The element '{name}' is not a folder id.", el)
 
 
@@ -69,3 +72,11 @@ def folder_ids(holder: etree._Element | None, what: str) -> list[etree._Element]
     if not ids:
         raise SchemaViolation(f"The element '{what}' has incomplete content.", holder)
     return ids
+
+
+def target_folder(req: EwsRequest, holder: etree._Element | None, what: str) -> str:
+    """The one folder a ToFolderId / ParentFolderId / SavedItemFolderId names."""
+    ids = folder_ids(holder, what)
+    if len(ids) != 1:
+        raise SchemaViolation(f"The element '{what}' holds exactly one folder id.", holder)
+    return resolve_folder(req, ids[0])

@@ -1,5 +1,6 @@
-"""CreateItem: calendar items (with invitations), messages, and meeting replies
-(AcceptItem / TentativelyAcceptItem / DeclineItem, with or without ProposedStart/End).
+"""CreateItem: calendar items (with invitations), messages, generic items, meeting
+replies (AcceptItem / TentativelyAcceptItem / DeclineItem, with or without
+ProposedStart/End), and ReplyToItem / ReplyAllToItem / ForwardItem.
 
 The whole request is read first and only then carried out, so a request-level fault
 (schema, version gate) leaves every mailbox untouched.
@@ -14,11 +15,19 @@ from lxml import etree
 from ...rules import engine as rules
 from ...rules import model as m
 from ...rules.engine import NewItem, Reply
+from ...rules.mailbox import FORWARD, REPLY, REPLY_ALL, Response
 from ...versions import gate
 from ..context import EwsRequest, Responses
 from ..errors import EwsFault, ItemError
-from ..items import REPLY_ELEMENTS, id_element, read_new_item, read_reply
-from ..xml import M, SchemaViolation, localname, parse_enum, sub
+from ..items import (
+    REPLY_ELEMENTS,
+    id_element,
+    read_body,
+    read_new_item,
+    read_recipients,
+    read_reply,
+)
+from ..xml import M, SchemaViolation, T, localname, parse_enum, sub
 from . import operation
 from ._folders import resolve_folder
 
@@ -41,6 +50,7 @@ class _Planned:
     reply: Reply | None = None
     reference: str | None = None
     error: ItemError | None = None
+    response: Response | None = None
 
 
 def CreateItem(req: EwsRequest, request):
@@ -58,7 +68,7 @@ def CreateItem(req: EwsRequest, request):
     plan = [_plan(req, el) for el in items if isinstance(el.tag, str)]
     if saved is not None and len(saved):
         try:
-            saved_folder = resolve_folder(req.actor, saved[0])
+            saved_folder = resolve_folder(req, saved[0])
         except ItemError as exc:
             for p in plan:
                 p.error = exc
@@ -82,13 +92,38 @@ def CreateItem(req: EwsRequest, request):
 
 def _plan(req: EwsRequest, el: etree._Element) -> _Planned:
     name = localname(el)
-    if name in ("CalendarItem", "Message"):
+    if name in ("CalendarItem", "Message", "Item"):
         return _Planned(el, new=read_new_item(el))
+    if name in RESPONSE_ELEMENTS:
+        return _Planned(el, response=_read_response(el, RESPONSE_ELEMENTS[name]))
     if name in REPLY_ELEMENTS:
         reference, reply = read_reply(el, lambda child: _proposals_open(req, child))
         return _Planned(el, reply=reply, reference=reference)
     return _Planned(el, error=ItemError(
         "ErrorInvalidRequest", f"Creating a {name} is not supported by this emulator."))
+
+
+RESPONSE_ELEMENTS = {"ReplyToItem": REPLY, "ReplyAllToItem": REPLY_ALL, "ForwardItem": FORWARD}
+
+
+def _read_response(el: etree._Element, kind: str) -> Response:
+    ref = el.find(T + "ReferenceItemId")
+    if ref is None or ref.get("Id") is None:
+        raise SchemaViolation(f"The element '{localname(el)}' needs a ReferenceItemId with an Id.", el)
+    out = Response(kind, ref.get("Id"))
+    subject = el.find(T + "Subject")
+    if subject is not None:
+        out.subject = subject.text or ""
+    for tag in ("NewBodyContent", "Body"):
+        body = el.find(T + tag)
+        if body is not None:
+            out.body, out.body_type = read_body(body)
+            break
+    if el.find(T + "ToRecipients") is not None:
+        out.to = read_recipients(el.find(T + "ToRecipients"))
+    out.cc = read_recipients(el.find(T + "CcRecipients"))
+    out.bcc = read_recipients(el.find(T + "BccRecipients"))
+    return out
 
 
 def _proposals_open(req: EwsRequest, el: etree._Element) -> None:
@@ -114,8 +149,15 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
         if result.draft is not None:
             return [result.draft]
         return [i for i in (result.calendar_item, result.request) if i is not None]
+    if p.response is not None:
+        subject, body, body_type, to, cc, bcc = req.mailbox.compose(req.actor, p.response)
+        p.new = NewItem(kind=m.MESSAGE, subject=subject, body=body, body_type=body_type, to=to, cc=cc, bcc=bcc)
     new = p.new
     assert new is not None
+    if new.kind == m.GENERIC:
+        return [req.mailbox.create_generic(req.actor, new.subject, new.body, new.body_type,
+                                           saved_folder or m.DRAFTS, importance=new.importance,
+                                           sensitivity=new.sensitivity, categories=list(new.categories))]
     if new.kind == m.CALENDAR_ITEM:
         if invitations is None:
             raise ItemError("ErrorSendMeetingInvitationsRequired",

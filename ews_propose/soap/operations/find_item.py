@@ -34,8 +34,8 @@ def FindItem(req: EwsRequest, request):
         try:
             if query.error:
                 raise query.error
-            folder = resolve_folder(req.actor, ident)
-            if folder not in m.ITEM_FOLDERS or traversal != "Shallow":
+            folder = resolve_folder(req, ident)
+            if traversal != "Shallow":
                 items, total, offset, last = [], 0, (None if calendar is not None else 0), True
             elif calendar is not None:
                 items, total, last = _calendar_view(req, folder, calendar, query)

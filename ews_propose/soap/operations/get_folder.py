@@ -1,58 +1,33 @@
-"""GetFolder: the distinguished folders every mailbox has, and FolderIds."""
+"""GetFolder: the default folders every mailbox has, and created ones, by id."""
 
 from __future__ import annotations
 
-from ...rules import model as m
-from ...rules.ids import folder_id
-from ..context import EwsRequest, Responses, require
+from ..context import EwsRequest, Responses
 from ..errors import ItemError
-from ..xml import M, T, sub
+from ..folders import FolderView, folder_element, parse_folder_shape
+from ..xml import M, sub
 from . import operation
 from ._folders import folder_ids, resolve_folder
 
-_DISPLAY = {
-    m.ROOT: ("", None, "Folder"),
-    m.TOP: ("Top of Information Store", "IPF.Note", "Folder"),
-    m.INBOX: ("Inbox", "IPF.Note", "Folder"),
-    m.CALENDAR: ("Calendar", "IPF.Appointment", "CalendarFolder"),
-    m.SENT: ("Sent Items", "IPF.Note", "Folder"),
-    m.DELETED: ("Deleted Items", "IPF.Note", "Folder"),
-    m.DRAFTS: ("Drafts", "IPF.Note", "Folder"),
-}
-_PARENT = {m.ROOT: None, m.TOP: m.ROOT}
 
-
-def folder_element(parent, req: EwsRequest, folder: str):
-    display, folder_class, element = _DISPLAY[folder]
-    el = sub(parent, T + element)
-    sub(el, T + "FolderId", Id=folder_id(req.actor, folder), ChangeKey="AQAAAA==")
-    parent_name = _PARENT.get(folder, m.TOP)
-    if parent_name is not None:
-        sub(el, T + "ParentFolderId", Id=folder_id(req.actor, parent_name), ChangeKey="AQAAAA==")
-    if folder_class:
-        sub(el, T + "FolderClass", folder_class)
-    sub(el, T + "DisplayName", display)
-    total, unread = req.rules.folder_counts(req.actor, folder) if folder in m.ITEM_FOLDERS else (0, 0)
-    sub(el, T + "TotalCount", str(total))
-    children = 1 if folder == m.ROOT else (len(m.ITEM_FOLDERS) if folder == m.TOP else 0)
-    sub(el, T + "ChildFolderCount", str(children))
-    if element == "Folder":
-        sub(el, T + "UnreadCount", str(unread))
-    return el
+def view_of(req: EwsRequest, key: str) -> FolderView:
+    total, unread, children = req.folders.counts(req.actor, key)
+    return FolderView(total, unread, children, req.schema)
 
 
 def GetFolder(req: EwsRequest, request):
-    require(request, M + "FolderShape", "FolderShape")
+    shape = parse_folder_shape(request.find(M + "FolderShape"))
     out = Responses("GetFolder")
     for ident in folder_ids(request.find(M + "FolderIds"), "FolderIds"):
         try:
-            folder = resolve_folder(req.actor, ident)
-        except ItemError as exc:
+            key = resolve_folder(req, ident)
+            folder = req.folders.get(req.actor, key)
+        except (ItemError, Exception) as exc:
             msg = out.failure(exc)
             sub(msg, M + "Folders")
             continue
         msg = out.success()
-        folder_element(sub(msg, M + "Folders"), req, folder)
+        folder_element(sub(msg, M + "Folders"), folder, view_of(req, key), shape)
     return out.root
 
 

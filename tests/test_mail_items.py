@@ -1,0 +1,105 @@
+"""Items beyond the meeting round trip, on the wire: generic items, MoveItem / CopyItem,
+SendItem of a saved draft, ReplyToItem / ReplyAllToItem / ForwardItem in CreateItem,
+and one copy per mailbox however often a recipient is named."""
+
+from __future__ import annotations
+
+ALEX, ADELE, MEGAN = "AlexW@contoso.com", "AdeleV@contoso.com", "MeganB@contoso.com"
+
+
+def mailboxes(kind: str, *smtps: str) -> str:
+    inner = "".join(f"<t:Mailbox><t:EmailAddress>{s}</t:EmailAddress></t:Mailbox>" for s in smtps)
+    return f"<t:{kind}>{inner}</t:{kind}>"
+
+
+def draft(soap, subject: str, recipients: str = "", categories: str = "") -> str:
+    answer = soap.call(
+        '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message>'
+        f"<t:Subject>{subject}</t:Subject><t:Body BodyType=\"Text\">hello</t:Body>{categories}{recipients}"
+        "</t:Message></m:Items></m:CreateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    return answer.first("//t:Message/t:ItemId").get("Id")
+
+
+def subjects(soap, folder: str) -> list[str]:
+    answer = soap.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+        f'<m:ParentFolderIds><t:DistinguishedFolderId Id="{folder}"/></m:ParentFolderIds></m:FindItem>')
+    return [el.text for el in answer.xpath("//t:Items/*/t:Subject")]
+
+
+def send(soap, item_id: str, save: str = "true") -> list[str]:
+    return soap.call(f'<m:SendItem SaveItemToFolder="{save}"><m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds>'
+                     "</m:SendItem>").response_codes
+
+
+def test_a_generic_item_is_kept_with_its_common_fields(alex):
+    answer = alex.call(
+        '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId>'
+        '<m:Items><t:Item><t:Subject>Plain</t:Subject><t:Importance>High</t:Importance>'
+        "<t:Categories><t:String>Green</t:String></t:Categories></t:Item></m:Items></m:CreateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    item_id = answer.first("//t:Item/t:ItemId").get("Id")
+    got = alex.get(item_id)
+    assert got.first("//m:Items/t:Item/t:Subject").text == "Plain"
+    assert got.first("//t:Item/t:Importance").text == "High"
+    assert [s.text for s in got.xpath("//t:Item/t:Categories/t:String")] == ["Green"]
+    assert got.first("//t:Item/t:ItemClass").text == "IPM.Item"
+
+
+def test_a_draft_is_sent_once_to_each_mailbox_named(alex, adele):
+    item_id = draft(alex, "Agenda", mailboxes("ToRecipients", ADELE) + mailboxes("CcRecipients", ADELE)
+                    + mailboxes("BccRecipients", ADELE, ALEX),
+                    "<t:Categories><t:String>Private</t:String></t:Categories>")
+    assert send(alex, item_id) == ["NoError"]
+    assert subjects(adele, "inbox") == ["Agenda"]
+    assert subjects(alex, "inbox") == ["Agenda"]
+    assert subjects(alex, "drafts") == [] and subjects(alex, "sentitems") == ["Agenda"]
+    # The sender's categories stay with the sender
+    (received,) = adele.find_ids("inbox", "Message")
+    assert adele.get(received[0]).xpath("//t:Categories") == []
+
+
+def test_a_draft_without_recipients_is_refused(alex):
+    assert send(alex, draft(alex, "Nobody")) == ["ErrorInvalidRecipients"]
+    assert subjects(alex, "drafts") == ["Nobody"]
+
+
+def test_move_and_copy_between_folders(alex):
+    item_id = draft(alex, "Mover")
+    moved = alex.call('<m:MoveItem><m:ToFolderId><t:DistinguishedFolderId Id="inbox"/></m:ToFolderId>'
+                      f'<m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:MoveItem>')
+    assert moved.response_codes == ["NoError"], moved.content
+    assert subjects(alex, "inbox") == ["Mover"] and subjects(alex, "drafts") == []
+    copied = alex.call('<m:CopyItem><m:ToFolderId><t:DistinguishedFolderId Id="drafts"/></m:ToFolderId>'
+                       f'<m:ItemIds><t:ItemId Id="{item_id}"/><t:ItemId Id="AUVQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"/>'
+                       "</m:ItemIds></m:CopyItem>")
+    assert copied.response_codes == ["NoError", "ErrorItemNotFound"], copied.content
+    assert copied.first("//t:Message/t:ItemId").get("Id") != item_id
+    assert subjects(alex, "inbox") == ["Mover"] and subjects(alex, "drafts") == ["Mover"]
+
+
+def test_reply_reply_all_and_forward(alex, adele, emulator):
+    megan = emulator.soap(MEGAN)
+    assert send(alex, draft(alex, "Plan", mailboxes("ToRecipients", ADELE, MEGAN))) == ["NoError"]
+    ((received, _),) = adele.find_ids("inbox", "Message")
+    reply = adele.call(
+        '<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:ReplyToItem>'
+        f'<t:ReferenceItemId Id="{received}"/><t:NewBodyContent BodyType="Text">Yes</t:NewBodyContent>'
+        "</t:ReplyToItem></m:Items></m:CreateItem>")
+    assert reply.response_codes == ["NoError"], reply.content
+    assert "RE: Plan" in subjects(alex, "inbox") and subjects(adele, "sentitems") == ["RE: Plan"]
+    reply_all = adele.call(
+        '<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:ReplyAllToItem>'
+        f'<t:ReferenceItemId Id="{received}"/></t:ReplyAllToItem></m:Items></m:CreateItem>')
+    assert reply_all.response_codes == ["NoError"], reply_all.content
+    assert subjects(megan, "inbox").count("RE: Plan") == 1
+    forward = adele.call(
+        '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:ForwardItem>'
+        f'{mailboxes("ToRecipients", MEGAN)}<t:ReferenceItemId Id="{received}"/>'
+        "</t:ForwardItem></m:Items></m:CreateItem>")
+    assert forward.response_codes == ["NoError"], forward.content
+    saved = forward.first("//t:Message/t:ItemId").get("Id")
+    assert "FW: Plan" in subjects(adele, "drafts")
+    assert send(adele, saved) == ["NoError"]
+    assert "FW: Plan" in subjects(megan, "inbox")
