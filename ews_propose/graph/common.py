@@ -31,6 +31,19 @@ class Ctx:
     directory: Directory
     zone: Zone | None  # from Prefer: outlook.timezone; None means UTC and no Preference-Applied
     service_root: str  # http://host:port/v1.0
+    body_type: str | None = None  # Prefer: outlook.body-content-type ("text" | "html")
+    immutable_ids: bool = False  # Prefer: IdType="ImmutableId" (ids here never change anyway)
+
+    def applied(self) -> list[str]:
+        """What Preference-Applied says."""
+        out = []
+        if self.zone is not None:
+            out.append(f'outlook.timezone="{self.zone.name}"')
+        if self.body_type is not None:
+            out.append(f'outlook.body-content-type="{self.body_type}"')
+        if self.immutable_ids:
+            out.append('IdType="ImmutableId"')
+        return out
 
     @property
     def out_zone(self) -> Zone:

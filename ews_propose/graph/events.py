@@ -100,7 +100,7 @@ def event_json(item: Item, ctx: Ctx) -> dict[str, Any]:
         "recurrence": None,
         "onlineMeeting": None,
         "responseStatus": shapes.status(item.my_response if not organizer_view else ORGANIZER, None),
-        "body": shapes.body(item.body, item.body_type),
+        "body": shapes.body(item.body, item.body_type, ctx.body_type),
         "start": date_time_time_zone(item.start, where),
         "end": date_time_time_zone(item.end, where),
         "location": shapes.location(item.location),

@@ -106,7 +106,7 @@ def message_json(item: Item, ctx: Ctx) -> dict[str, Any]:
         "webLink": f"https://outlook.office365.com/owa/?ItemID={quote(rest, safe='')}"
                    f"&exvsurl=1&viewmodel=ReadMessageItem",
         "inferenceClassification": "focused",
-        "body": shapes.body(item.body, item.body_type),
+        "body": shapes.body(item.body, item.body_type, ctx.body_type),
         "sender": shapes.email(item.sender),
         "from": shapes.email(item.sender),
         "toRecipients": [shapes.email(p) for p in item.to],
