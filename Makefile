@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean bench
+.PHONY: serve test lint install clean bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ lint: $(VENV)/.installed-test
 test: $(VENV)/.installed-test  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+browser:  ## Chromium from Debian's packages, for the inspector's browser tests (Playwright drives it)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (wrk from Debian's packages)
 	command -v wrk >/dev/null || apt-get install -y wrk

@@ -16,6 +16,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from .directory import Directory
+from .inspector import Inspector, is_loopback
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
@@ -40,6 +41,7 @@ class ServerConfig:
     workers: int = 1  # processes sharing the listening socket and the store file
     connection_limit: int = 1000
     tls: TlsFiles | None = None  # serve HTTPS with this certificate (ews_propose.tls)
+    inspector: bool = True  # the web inspector at /inspector/ (open on loopback, else behind auth)
 
 
 class EmulatorServer:
@@ -59,6 +61,10 @@ class EmulatorServer:
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
         self.wsgi = wrap(self.app) if wrap is not None else self.app
+        self.inspector: Inspector | None = None
+        if config.inspector:
+            self.inspector = Inspector(self.app, open_access=is_loopback(config.host))
+            self.wsgi = self.inspector.middleware(self.wsgi)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
@@ -102,6 +108,10 @@ class EmulatorServer:
     @property
     def wsdl_url(self) -> str:
         return self.base_url + WSDL_PATH
+
+    @property
+    def inspector_url(self) -> str | None:
+        return self.base_url + "/inspector/" if self.inspector is not None else None
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._server.run, name="ews-propose", daemon=True)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..directory import Directory, DirectoryError
+from ..inspector import is_loopback
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
 from ..tls import TlsError, TlsFiles, local_tls_files, own_tls_files, tls_dir_for
@@ -54,6 +55,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-request-bytes", type=int, default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    serve.add_argument("--no-inspector", dest="inspector", action="store_false",
+                       help="no web inspector at /inspector/ (on by default; without credentials on a "
+                       "loopback address, behind the mailboxes' credentials on any other)")
     tls = serve.add_argument_group("HTTPS")
     tls.add_argument("--tls", action="store_true",
                      help="serve HTTPS with a certificate from a local CA, made at the first start "
@@ -92,7 +96,7 @@ def serve_command(args: argparse.Namespace) -> int:
         return 1
     config = ServerConfig(host=args.host, port=args.port, store=store, build=args.server_build,
                           threads=args.threads, max_request_bytes=args.max_request_bytes,
-                          workers=args.workers, tls=tls)
+                          workers=args.workers, tls=tls, inspector=args.inspector)
     if args.workers < 1 or args.threads < 1:
         print("ews-propose: --workers and --threads must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -108,6 +112,9 @@ def serve_command(args: argparse.Namespace) -> int:
     print(f"  WSDL:   {server.wsdl_url}")
     autodiscover = server.endpoint.replace("/EWS/Exchange.asmx", "/autodiscover/autodiscover")
     print(f"  Autodiscover: {autodiscover}.svc (SOAP), {autodiscover}.xml (POX)")
+    if args.inspector:
+        where = server.endpoint.replace("/EWS/Exchange.asmx", "/inspector/")
+        print(f"  Inspector: {where}" + ("" if is_loopback(args.host) else "  (a mailbox's credentials)"))
     print(f"  build:  {config.build} (newest schema {config.build.newest_schema})")
     print(f"  store:  {store}")
     if tls is not None:
