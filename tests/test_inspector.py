@@ -132,6 +132,21 @@ def test_a_request_s_bodies_are_shown_and_credentials_never(ews_emulator, page):
 
 # --- over HTTP ------------------------------------------------------------------------
 
+def test_the_story_goes_on_after_the_organizer_moves_the_meeting(ews_emulator):
+    lunch_with_a_proposal(ews_emulator)
+    alex = ews_emulator.exchangelib_account("AlexW@contoso.com")
+    (meeting,) = list(alex.calendar.all())
+    meeting.start, meeting.end = START + dt.timedelta(days=1), START + dt.timedelta(days=1, hours=1)
+    meeting.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    index = requests.get(ews_emulator.inspector_url, timeout=30).text
+    uid = re.search(r'meeting\?uid=([^"]+)"', index).group(1)
+    story = requests.get(ews_emulator.inspector_url + f"fragment/meeting?uid={uid}", timeout=30).text
+    rows = re.findall(r"<tr>(.*?)</tr>", story)
+    updates = [r for r in rows if "updated time" in r]
+    assert any("Adele Vance" in r and "Inbox" in r and "2031-06-04 12:00" in r for r in updates)
+    assert "No response received" in requests.get(ews_emulator.inspector_url, timeout=30).text
+
+
 def test_subjects_are_escaped(ews_emulator):
     lunch_with_a_proposal(ews_emulator, subject="<script>alert(1)</script>")
     html = requests.get(ews_emulator.inspector_url, timeout=30).text

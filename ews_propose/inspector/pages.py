@@ -180,7 +180,7 @@ class Pages:
         found = self.log.get(int(seq)) if seq.isdigit() else None
         if found is None:
             return None
-        note = '<p class="empty">Bodies were cut at 256 KiB.</p>' if found.truncated else ""
+        note = '<p class="empty">Bodies were cut at 64 KiB.</p>' if found.truncated else ""
         return _page(f"{found.operation or 'Request'} #{found.seq}", (
             _table(["time", "operation", "mailbox", "status", "ms"], [_call_row(found, link=False)], "")
             + note + "<h2>Request</h2>" + f'<pre class="xml">{escape(pretty_xml(found.request))}</pre>'

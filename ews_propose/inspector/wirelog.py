@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MAX_CALLS = 500
-MAX_BODY = 256 * 1024  # bytes kept of each body; the rest is marked cut
+MAX_BODY = 64 * 1024  # bytes kept of each body; the rest is marked cut
 
 
 @dataclass(frozen=True)
