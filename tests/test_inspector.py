@@ -192,3 +192,15 @@ def test_help_names_the_flag():
     run = subprocess.run([sys.executable, "-m", "ews_propose", "serve", "--help"], capture_output=True,
                          text=True, timeout=60)
     assert re.search(r"--no-inspector", run.stdout)
+
+
+def test_a_defect_in_a_page_is_a_500_and_the_emulator_goes_on(ews_emulator, monkeypatch):
+    from ews_propose.inspector import pages
+
+    def broken(self, **_):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(pages.Pages, "_mailboxes", broken)
+    answer = requests.get(ews_emulator.inspector_url, timeout=30)
+    assert answer.status_code == 500 and b"a defect" not in answer.content
+    assert ews_emulator.soap("AlexW@contoso.com").find_items("inbox") is not None

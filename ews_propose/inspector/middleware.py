@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ from ..soap.app import EWS_PATH, REALM, EwsApplication, operation_of
 from ..soap.context import MAILBOX_ENV_KEY
 from . import pages
 from .wirelog import WireLog
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/inspector"
 
@@ -80,7 +83,12 @@ class Inspector:
             return _reply(start_response, "405 Method Not Allowed", b"The inspector only reads.\n",
                           "text/plain; charset=utf-8", [("Allow", "GET")])
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING") or "").items()}
-        found = self.pages.route(sub, query)
+        try:
+            found = self.pages.route(sub, query)
+        except Exception:  # a defect in a page must not look like the emulator failing
+            log.exception("unhandled error in the inspector")
+            return _reply(start_response, "500 Internal Server Error", b"The inspector failed; see the log.\n",
+                          "text/plain; charset=utf-8")
         if found is None:
             return _reply(start_response, "404 Not Found", pages.not_found(sub), "text/html; charset=utf-8")
         body, content_type = found
