@@ -278,3 +278,37 @@ def test_every_check_cites_a_rule():
         assert c.rule and c.title
         assert (c.basis == PROJECT_DECISION) == c.rule.startswith("Project decision")
     assert Build.parse("15.00.0800.007")  # the gate every build-dependent check reads
+
+
+def test_on_a_terminal_a_progress_bar_shows_the_checks_done(ews_emulator):
+    """Run under a pseudo-terminal, as a person runs it: rich draws a bar with N/total."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = {**ENV, "TERM": "xterm-256color", "COLUMNS": "120"}
+    proc = subprocess.Popen([*CLI, "conformance", "--endpoint", ews_emulator.endpoint, "--organizer", ORGANIZER,
+                             "--attendee", ATTENDEE, "--check", "error-stale-change-key",
+                             "--check", "proposal-returns-ids"], stdout=secondary, stderr=secondary,
+                            stdin=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    assert proc.wait(timeout=120) == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    assert re.search(r"checks.*[0-2]/2", screen), screen
+    assert "PASS  error-stale-change-key" in screen
+
+
+def test_without_a_terminal_there_is_no_bar(serve):
+    endpoint = serve()
+    run = conformance(endpoint, "--check", "error-stale-change-key")
+    assert run.returncode == 0
+    assert "\x1b[" not in run.stdout and "1/1" not in run.stdout
