@@ -282,27 +282,12 @@ def test_every_check_cites_a_rule():
 
 def test_on_a_terminal_a_progress_bar_shows_the_checks_done(ews_emulator):
     """Run under a pseudo-terminal, as a person runs it: rich draws a bar with N/total."""
-    import pty
+    from .terminal import run_in_terminal
 
-    primary, secondary = pty.openpty()
-    env = {**ENV, "TERM": "xterm-256color", "COLUMNS": "120"}
-    proc = subprocess.Popen([*CLI, "conformance", "--endpoint", ews_emulator.endpoint, "--organizer", ORGANIZER,
-                             "--attendee", ATTENDEE, "--check", "error-stale-change-key",
-                             "--check", "proposal-returns-ids"], stdout=secondary, stderr=secondary,
-                            stdin=subprocess.DEVNULL, env=env)
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            data = os.read(primary, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(primary)
-    assert proc.wait(timeout=120) == 0
-    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    status, screen = run_in_terminal([*CLI, "conformance", "--endpoint", ews_emulator.endpoint, "--organizer",
+                                      ORGANIZER, "--attendee", ATTENDEE, "--check", "error-stale-change-key",
+                                      "--check", "proposal-returns-ids"], ENV)
+    assert status == 0, screen
     assert re.search(r"checks.*[0-2]/2", screen), screen
     assert "PASS  error-stale-change-key" in screen
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import client_commands, conformance, serve
+from . import client_commands, conformance, seed, serve
 
-COMMAND_MODULES = [serve, client_commands, conformance]
+COMMAND_MODULES = [serve, client_commands, conformance, seed]
 
 
 def build_parser() -> argparse.ArgumentParser:
