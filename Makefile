@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean bench quickstart-check compatibility
+.PHONY: serve test lint install clean bench quickstart-check compatibility browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 test: $(VENV)/.installed-test tests/js/node_modules/.installed  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+browser:  ## Chromium from Debian's packages, for the inspector's browser tests (Playwright drives it)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
 
 # The README's first command on a fresh copy of the tree and a fresh HOME (slow: a new venv).
 quickstart-check: $(VENV)/.installed-test

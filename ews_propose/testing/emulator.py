@@ -193,6 +193,11 @@ class EwsEmulator:
         return self._server.base_url.split("://", 1)[1]
 
     @property
+    def inspector_url(self) -> str:
+        """The web inspector (open without credentials: the emulator is on loopback)."""
+        return self._server.base_url + "/inspector/"
+
+    @property
     def autodiscover_url(self) -> str:
         """SOAP Autodiscover (GetUserSettings, GetDomainSettings)."""
         return self._server.base_url + "/autodiscover/autodiscover.svc"
