@@ -325,10 +325,5 @@ class EwsEmulator:
 
         creds = self.credentials(smtp)
         if self.ca_file is not None and "http" not in kwargs:
-            import requests
-
-            kwargs["http"] = requests.Session()
-            kwargs["http"].verify = str(self.ca_file)
-            # else REQUESTS_CA_BUNDLE, when set, wins over the session's verify
-            kwargs["http"].trust_env = False
+            kwargs.setdefault("ca_file", str(self.ca_file))
         return EwsClient(self.endpoint, user=creds.smtp, password=creds.password, **kwargs)
