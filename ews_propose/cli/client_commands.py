@@ -49,8 +49,8 @@ def _connection_flags(parser: argparse.ArgumentParser, listing: bool = False) ->
     parser.add_argument("--token", default=env("EWS_TOKEN"),
                         help="bearer token instead of user/password (env EWS_TOKEN)")
     parser.add_argument("--ca-bundle", default=env("EWS_CA_BUNDLE"), metavar="FILE",
-                        help="CA file to trust for an https:// endpoint, e.g. the one `serve --tls` "
-                        "prints (env EWS_CA_BUNDLE)")
+                        help="CA file to trust for an https:// endpoint, e.g. the TLS CA that "
+                        "`ews-propose serve` prints (env EWS_CA_BUNDLE)")
     parser.add_argument("--schema-version", default="Exchange2013", metavar="VERSION",
                         help="RequestServerVersion sent with every request, e.g. Exchange2010_SP2 "
                         "(default Exchange2013, the oldest that carries proposals)")
