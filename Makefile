@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean bench quickstart-check compatibility
+.PHONY: serve test lint install clean bench quickstart-check compatibility browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,17 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 	if command -v npm >/dev/null; then cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	else echo "npm not found: tests/test_graph_js.py will be skipped"; fi
 
-test: $(VENV)/.installed-test tests/js/node_modules/.installed  ## lint, then the whole test suite
+# ews-javascript-api (the EWS Managed API's JavaScript port) for tests/test_ews_js.py.
+tests/ews_js/node_modules/.installed: tests/ews_js/package.json tests/ews_js/package-lock.json
+	cd tests/ews_js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed
+
+test: $(VENV)/.installed-test tests/js/node_modules/.installed tests/ews_js/node_modules/.installed  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+browser:  ## Chromium from Debian's packages, for the inspector's browser tests (Playwright drives it)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
 
 # The README's first command on a fresh copy of the tree and a fresh HOME (slow: a new venv).
 quickstart-check: $(VENV)/.installed-test

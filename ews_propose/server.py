@@ -18,6 +18,7 @@ from waitress.server import BaseWSGIServer, create_server
 
 from .directory import Directory
 from .graph.app import GraphApplication, with_graph
+from .inspector import Inspector, is_loopback
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
@@ -43,6 +44,7 @@ class ServerConfig:
     workers: int = 1  # processes sharing the listening socket and the store file
     connection_limit: int = 1000
     tls: TlsFiles | None = None  # serve HTTPS with this certificate (ews_propose.tls)
+    inspector: bool = True  # the web inspector at /inspector/ (open on loopback, else behind auth)
 
 
 class EmulatorServer:
@@ -62,10 +64,14 @@ class EmulatorServer:
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
+        ews = wrap(self.app) if wrap is not None else self.app
+        self.inspector: Inspector | None = None
+        if config.inspector:
+            self.inspector = Inspector(self.app, open_access=is_loopback(config.host))
+            ews = self.inspector.middleware(ews)
         # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
         self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
-        self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app,
-                               wrap_graph(self.graph) if wrap_graph is not None else self.graph)
+        self.wsgi = with_graph(ews, wrap_graph(self.graph) if wrap_graph is not None else self.graph)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
@@ -114,6 +120,10 @@ class EmulatorServer:
     @property
     def graph_url(self) -> str:
         return self.base_url + GRAPH_PATH
+
+    @property
+    def inspector_url(self) -> str | None:
+        return self.base_url + "/inspector/" if self.inspector is not None else None
 
     def start(self) -> EmulatorServer:
         self._thread = threading.Thread(target=self._server.run, name="ews-propose", daemon=True)

@@ -264,3 +264,20 @@ def test_serve_prints_the_autodiscover_urls():
     with ServerProcess("--store", ":memory:") as server:
         base = server.endpoint.rsplit("/EWS/", 1)[0]
         assert f"Autodiscover: {base}/autodiscover/autodiscover.svc (SOAP)" in server.wait_output("(POX)")
+
+
+def test_a_defect_is_still_answered_in_each_service_s_own_form(ews_emulator, monkeypatch):
+    from ews_propose.autodiscover import settings
+
+    def broken(self):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(settings.MailboxSettings, "user_settings", broken)
+    monkeypatch.setattr(settings.MailboxSettings, "legacy_dn", property(broken))
+    answer, root = post(ews_emulator.autodiscover_url, user_settings_request(["AdeleV@contoso.com"], ["UserDN"]))
+    assert answer.status_code == 500
+    assert root.findtext("s:Body/s:Fault/faultcode", namespaces=NS) == "s:Server"
+    assert b"a defect" not in answer.content and b"Traceback" not in answer.content
+    answer, root = post(ews_emulator.pox_autodiscover_url, pox_request("AdeleV@contoso.com"))
+    assert answer.status_code == 200
+    assert root.findtext("r:Response/r:Error/r:ErrorCode", namespaces=NS) == "603"

@@ -15,6 +15,7 @@ from ews_propose.client import EwsClient
 from ews_propose.client.session import items_of
 
 from .ews import PASSWORDS
+from .server_process import ServerProcess
 from .test_cli import serving
 
 HOUR = timedelta(hours=1)
@@ -181,3 +182,20 @@ def test_usage_errors_exit_2_with_one_line():
     bad_time = cli("http://127.0.0.1:9/EWS/Exchange.asmx", "AdeleV@contoso.com", "propose", "X",
                    "--start", "tomorrow", "--end", "later")
     assert "is not an ISO 8601 date-time" in clean_failure(bad_time, 2)
+
+
+def test_the_command_line_over_https_with_the_printed_ca(tmp_path):
+    server = ServerProcess("--store", str(tmp_path / "s.sqlite3"), "--tls")
+    try:
+        assert server.endpoint.startswith("https://")
+        ca = tmp_path / "tls" / "ca.pem"
+        server.wait_output(f"TLS CA: {ca}")
+        trusted = cli(server.endpoint, "AlexW@contoso.com", "proposals", "--ca-bundle", str(ca))
+        assert trusted.returncode == 0, trusted.stderr
+        assert "No open proposals." in trusted.stdout
+        untrusted = cli(server.endpoint, "AlexW@contoso.com", "proposals")
+        assert "certificate is not trusted; pass the CA file" in clean_failure(untrusted)
+        missing = cli(server.endpoint, "AlexW@contoso.com", "proposals", "--ca-bundle", str(tmp_path / "no.pem"))
+        assert "no such file" in clean_failure(missing, 2)
+    finally:
+        server.kill()

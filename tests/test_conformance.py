@@ -301,3 +301,22 @@ def test_every_check_cites_a_rule():
         assert c.rule and c.title
         assert (c.basis == PROJECT_DECISION) == c.rule.startswith("Project decision")
     assert Build.parse("15.00.0800.007")  # the gate every build-dependent check reads
+
+
+def test_on_a_terminal_a_progress_bar_shows_the_checks_done(ews_emulator):
+    """Run under a pseudo-terminal, as a person runs it: rich draws a bar with N/total."""
+    from .terminal import run_in_terminal
+
+    status, screen = run_in_terminal([*CLI, "conformance", "--endpoint", ews_emulator.endpoint, "--organizer",
+                                      ORGANIZER, "--attendee", ATTENDEE, "--check", "error-stale-change-key",
+                                      "--check", "proposal-returns-ids"], ENV)
+    assert status == 0, screen
+    assert re.search(r"checks.*[0-2]/2", screen), screen
+    assert "PASS  error-stale-change-key" in screen
+
+
+def test_without_a_terminal_there_is_no_bar(serve):
+    endpoint = serve()
+    run = conformance(endpoint, "--check", "error-stale-change-key")
+    assert run.returncode == 0
+    assert "\x1b[" not in run.stdout and "1/1" not in run.stdout

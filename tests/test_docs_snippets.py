@@ -172,7 +172,8 @@ def test_cli_synopsis_matches_each_commands_help():
         name = block.split()[1]
         seen.add(name)
         documented = options_in(block.split("#")[0] if "\n" not in block.strip() else block)
-        connection = {"--endpoint", "--user", "--password", "--token", "--schema-version", "--json"}
+        connection = {"--endpoint", "--user", "--password", "--token", "--schema-version", "--json",
+                      "--ca-bundle"}
         assert documented <= help_options(name), name
         assert help_options(name) - connection - {"--ids"} <= documented, name
     assert seen == {"invite", "meeting-requests", "propose", "proposals", "accept-proposal", "decline-proposal"}

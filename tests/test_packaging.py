@@ -49,7 +49,8 @@ def installed(tmp_path_factory) -> dict[str, Path]:
 def test_the_wheel_carries_the_package_the_wsdl_and_new_modules(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     for path in ("ews_propose/autodiscover/soap.py", "ews_propose/autodiscover/pox.py",
-                 "ews_propose/tls/ca.py", "ews_propose/_compat/spyne_six.py", "ews_propose/__main__.py"):
+                 "ews_propose/tls/ca.py", "ews_propose/_compat/spyne_six.py", "ews_propose/__main__.py",
+                 "ews_propose/inspector/assets/inspector.css", "ews_propose/inspector/assets/inspector.js"):
         assert path in names
     data = {n.split(".data/data/", 1)[1] for n in names if ".data/data/" in n}
     assert data == {"share/ews-propose/wsdl/Services.wsdl", "share/ews-propose/wsdl/messages.xsd",
@@ -71,6 +72,9 @@ def _serve_and_call(server: ServerProcess, verify: bool | str = True) -> None:
     answer = requests.post(server.endpoint, data=body, auth=("AlexW@contoso.com", "alex-demo-pw"),
                            headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=30, verify=verify)
     assert answer.status_code == 200 and b'ResponseClass="Success"' in answer.content
+    css = requests.get(server.endpoint.replace("/EWS/Exchange.asmx", "/inspector/assets/inspector.css"),
+                       timeout=30, verify=verify)
+    assert css.status_code == 200 and b"table" in css.content  # package data from the wheel
 
 
 def test_the_console_script_serves_from_any_directory(installed):

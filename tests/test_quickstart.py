@@ -36,7 +36,21 @@ def fresh_copy(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-def test_make_serve_on_a_fresh_clone_and_home(tmp_path):
+def _other_pythons() -> list[str]:
+    """3.12 and 3.13 as .ci/run finds them (pyenv's versions); the README's `make ...
+    PYTHON=python3.13` picks one. Missing ones are not run (CI has both)."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = []
+    for version in ("3.12", "3.13"):
+        candidates = sorted(root.glob(f"{version}.*/bin/python{version}"))
+        if candidates:
+            found.append(str(candidates[-1]))
+    return found
+
+
+@pytest.mark.parametrize("python", [None, *_other_pythons()],
+                         ids=lambda p: "default" if p is None else Path(p).name)
+def test_make_serve_on_a_fresh_clone_and_home(tmp_path, python):
     assert "make serve" in snippet("quick-start").code and "make serve" in snippet("quick-start-serve").code
     clone, home = tmp_path / "ews-propose", tmp_path / "home"
     clone.mkdir()
@@ -49,7 +63,8 @@ def test_make_serve_on_a_fresh_clone_and_home(tmp_path):
     if cache.is_dir():  # only the download cache is shared: the same packages, fetched once
         env["PIP_CACHE_DIR"] = str(cache)
     # The README's command, with a free port instead of 8765 (another server may hold it).
-    proc = subprocess.Popen(["make", "serve", "ARGS=--port 0"], cwd=clone, env=env, stdout=subprocess.PIPE,
+    command = ["make", "serve", "ARGS=--port 0"] + ([f"PYTHON={python}"] if python else [])
+    proc = subprocess.Popen(command, cwd=clone, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: list[str] = []
     found = threading.Event()
@@ -75,6 +90,11 @@ def test_make_serve_on_a_fresh_clone_and_home(tmp_path):
         assert store.is_file(), "".join(lines)
         assert f"store:  {store}" in "".join(lines)
         assert (clone / ".venv" / "bin" / "ews-propose").exists()
+        if python:
+            version = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c",
+                                      "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"],
+                                     capture_output=True, text=True, check=True).stdout.strip()
+            assert Path(python).name == f"python{version}"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)

@@ -31,23 +31,23 @@ def answer(body: bytes, settings_for: SettingsFor, find_by_legacy_dn=None) -> tu
     try:
         root = parse(body)
     except BadRequest as exc:
-        return "200 OK", _error("600", "Invalid Request", str(exc))
+        return "200 OK", error("600", "Invalid Request", str(exc))
     request = root.find(f"{{{REQUEST_NS}}}Request") if root.tag == f"{{{REQUEST_NS}}}Autodiscover" else None
     if request is None:
-        return "200 OK", _error("600", "Invalid Request",
+        return "200 OK", error("600", "Invalid Request",
                                 f"Expected {{{REQUEST_NS}}}Autodiscover with a Request, got {root.tag}.")
     schema = (request.findtext(f"{{{REQUEST_NS}}}AcceptableResponseSchema") or "").strip()
     if schema != OUTLOOK_NS:
-        return "200 OK", _error("601", "Provider is not available",
+        return "200 OK", error("601", "Provider is not available",
                                 f"AcceptableResponseSchema {schema or '(missing)'!r} is not served; "
                                 f"this server answers {OUTLOOK_NS}.")
     address = (request.findtext(f"{{{REQUEST_NS}}}EMailAddress") or "").strip()
     legacy_dn = (request.findtext(f"{{{REQUEST_NS}}}LegacyDN") or "").strip()
     if not address and not legacy_dn:
-        return "200 OK", _error("600", "Invalid Request", "The request has neither EMailAddress nor LegacyDN.")
+        return "200 OK", error("600", "Invalid Request", "The request has neither EMailAddress nor LegacyDN.")
     settings = settings_for(address) if address else _by_legacy_dn(legacy_dn, settings_for, find_by_legacy_dn)
     if settings is None:
-        return "200 OK", _error("500", "The e-mail address cannot be found.", address or legacy_dn)
+        return "200 OK", error("500", "The e-mail address cannot be found.", address or legacy_dn)
     return "200 OK", _settings(settings)
 
 
@@ -89,7 +89,7 @@ def _settings(settings: MailboxSettings) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _error(code: str, message: str, debug: str) -> bytes:
+def error(code: str, message: str, debug: str) -> bytes:
     root = etree.Element(f"{{{RESPONSE_NS}}}Autodiscover", nsmap={None: RESPONSE_NS})
     response = etree.SubElement(root, f"{{{RESPONSE_NS}}}Response")
     error = etree.SubElement(response, f"{{{RESPONSE_NS}}}Error")

@@ -3,6 +3,7 @@ authentication as EWS, a safe XML parse, then POX or SOAP."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -12,6 +13,8 @@ from ..directory import Directory, Mailbox
 from ..versions import Build
 from . import pox, soap
 from .settings import MailboxSettings
+
+log = logging.getLogger(__name__)
 
 AUTODISCOVER_POX_PATH = "/autodiscover/autodiscover.xml"
 AUTODISCOVER_SOAP_PATH = "/autodiscover/autodiscover.svc"
@@ -75,11 +78,18 @@ class AutodiscoverService:
             found = self.directory.get(smtp)
             return MailboxSettings(found, ews_url, server, self.build) if found is not None else None
 
-        if path == AUTODISCOVER_POX_PATH:
-            status, payload = pox.answer(body, settings_for,
-                                         lambda: [m.smtp for m in self.directory])
-        else:
-            status, payload = soap.answer(body, settings_for, self.directory, ews_url, self.build)
+        try:
+            if path == AUTODISCOVER_POX_PATH:
+                status, payload = pox.answer(body, settings_for, lambda: [m.smtp for m in self.directory])
+            else:
+                status, payload = soap.answer(body, settings_for, self.directory, ews_url, self.build)
+        except Exception:  # a defect here is still answered in the service's own form
+            log.exception("unhandled error in Autodiscover")
+            if path == AUTODISCOVER_POX_PATH:
+                status, payload = "200 OK", pox.error("603", "Server Error", "An internal server error occurred.")
+            else:
+                status, payload = "500 Internal Server Error", soap.fault("An internal server error occurred.",
+                                                                          code="s:Server")
         start_response(status, [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(payload)))])
         return [payload]
 

@@ -46,9 +46,9 @@ def answer(body: bytes, settings_for: SettingsFor, directory: Directory, ews_url
         root = parse(body)
         request = _operation(root)
     except BadRequest as exc:
-        return "500 Internal Server Error", _fault(str(exc))
+        return "500 Internal Server Error", fault(str(exc))
     except _Fault as exc:
-        return "500 Internal Server Error", _fault(str(exc))
+        return "500 Internal Server Error", fault(str(exc))
     name = etree.QName(request).localname
     if name == "GetUserSettingsRequestMessage":
         message = _user_settings(request, settings_for)
@@ -204,11 +204,11 @@ def _envelope(operation: str, message: etree._Element, build: Build) -> bytes:
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 
-def _fault(text: str) -> bytes:
+def fault(text: str, code: str = "s:Client") -> bytes:
     envelope = etree.Element(f"{{{S}}}Envelope", nsmap={"s": S})
-    fault = etree.SubElement(etree.SubElement(envelope, f"{{{S}}}Body"), f"{{{S}}}Fault")
-    etree.SubElement(fault, "faultcode").text = "s:Client"
-    reason = etree.SubElement(fault, "faultstring")
+    element = etree.SubElement(etree.SubElement(envelope, f"{{{S}}}Body"), f"{{{S}}}Fault")
+    etree.SubElement(element, "faultcode").text = code
+    reason = etree.SubElement(element, "faultstring")
     reason.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
     reason.text = text
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")

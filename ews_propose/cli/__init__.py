@@ -8,9 +8,9 @@ import os
 import sys
 from importlib import metadata
 
-from . import client_commands, conformance, serve
+from . import client_commands, conformance, seed, serve
 
-COMMAND_MODULES = [serve, client_commands, conformance]
+COMMAND_MODULES = [serve, client_commands, conformance, seed]
 
 
 def build_parser() -> argparse.ArgumentParser:

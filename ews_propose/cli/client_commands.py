@@ -48,6 +48,9 @@ def _connection_flags(parser: argparse.ArgumentParser, listing: bool = False) ->
     parser.add_argument("--password", default=env("EWS_PASSWORD"), help="password (env EWS_PASSWORD)")
     parser.add_argument("--token", default=env("EWS_TOKEN"),
                         help="bearer token instead of user/password (env EWS_TOKEN)")
+    parser.add_argument("--ca-bundle", default=env("EWS_CA_BUNDLE"), metavar="FILE",
+                        help="CA file to trust for an https:// endpoint, e.g. the TLS CA that "
+                        "`ews-propose serve` prints (env EWS_CA_BUNDLE)")
     parser.add_argument("--schema-version", default="Exchange2013", metavar="VERSION",
                         help="RequestServerVersion sent with every request, e.g. Exchange2010_SP2 "
                         "(default Exchange2013, the oldest that carries proposals)")
@@ -150,7 +153,9 @@ def _client(args: argparse.Namespace) -> EwsClient:
         check_endpoint(args.endpoint)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    options = dict(schema_version=args.schema_version)
+    if args.ca_bundle and not os.path.isfile(args.ca_bundle):
+        raise UsageError(f"--ca-bundle {args.ca_bundle}: no such file")
+    options = dict(schema_version=args.schema_version, ca_file=args.ca_bundle)
     try:
         if args.token:
             return EwsClient(args.endpoint, token=args.token, **options)

@@ -11,6 +11,14 @@ import os
 import sys
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from ..conformance import junit
 from ..conformance.checks import CHECKS, PROJECT_DECISION, by_id
@@ -114,12 +122,19 @@ def conformance_command(args: argparse.Namespace) -> int:
                     organizer_login=args.organizer_login, attendee_login=args.attendee_login,
                     verify=verify, wait_seconds=args.wait, connect_seconds=args.connect_wait)
 
+    console.print(f"ews-propose conformance against {args.endpoint}")
+    # On a terminal, a bar under the lines (gone at the end); elsewhere the lines alone.
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
+    task = bar.add_task("checks", total=len(checks if checks is not None else CHECKS))
+
     def progress(result) -> None:
         console.print(f"  {result.status:<5} {result.check.id} ({result.seconds:.1f}s)")
+        bar.update(task, advance=1, description=f"checks (last: {result.check.id})")
 
-    console.print(f"ews-propose conformance against {args.endpoint}")
     try:
-        report = run_suite(target, checks, on_result=progress)
+        with bar:
+            report = run_suite(target, checks, on_result=progress)
     except SetupError as exc:
         print(f"ews-propose conformance: {exc}", file=sys.stderr)
         return EXIT_USAGE

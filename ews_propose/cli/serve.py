@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..directory import Directory, DirectoryError
+from ..inspector import is_loopback
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
 from ..store import StoreError, open_store
@@ -75,6 +76,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                        default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    serve.add_argument("--no-inspector", dest="inspector", action="store_false",
+                       help="no web inspector at /inspector/ (on by default; without credentials on a "
+                       "loopback address, behind the mailboxes' credentials on any other)")
     tls = serve.add_argument_group("HTTPS")
     tls.add_argument("--tls", action="store_true",
                      help="serve HTTPS with a certificate from a local CA, made at the first start "
@@ -118,7 +122,7 @@ def serve_command(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     config = ServerConfig(host=args.host, port=args.port, store=store_path, build=args.server_build,
                           threads=args.threads, max_request_bytes=args.max_request_bytes,
-                          workers=args.workers, tls=tls)
+                          workers=args.workers, tls=tls, inspector=args.inspector)
     try:
         if args.workers > 1:
             store.close()  # the workers open their own
@@ -163,6 +167,11 @@ def _banner(args: argparse.Namespace, server: EmulatorServer | WorkerPool, confi
         f"  WSDL:   {server.wsdl_url}",
         f"  Graph:  {server.graph_url}/ (Authorization: Bearer TOKEN)",
         f"  Autodiscover: {autodiscover}.svc (SOAP), {autodiscover}.xml (POX)",
+    ]
+    if args.inspector:
+        where = server.endpoint.replace("/EWS/Exchange.asmx", "/inspector/")
+        lines.append(f"  Inspector: {where}" + ("" if is_loopback(args.host) else "  (a mailbox's credentials)"))
+    lines += [
         f"  build:  {config.build} (newest schema {config.build.newest_schema})",
         f"  store:  {config.store}",
     ]

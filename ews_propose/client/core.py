@@ -74,11 +74,12 @@ class EwsClient:
     def __init__(self, endpoint: str, *, user: str | None = None, password: str | None = None,
                  token: str | None = None, schema_version: str = DEFAULT_SCHEMA,
                  batch_size: int = 100, page_size: int = 1000, timeout: float = 60.0,
-                 http: requests.Session | None = None) -> None:
+                 http: requests.Session | None = None, ca_file: str | None = None) -> None:
         if batch_size < 1 or page_size < 1:
             raise ValueError("batch_size and page_size must be at least 1")
         self.session = Session(endpoint, user=user, password=password, token=token,
-                               schema_version=schema_version, timeout=timeout, http=http)
+                               schema_version=schema_version, timeout=timeout, http=http,
+                               ca_file=ca_file)
         self.batch_size = batch_size
         self.page_size = page_size
         self.user = user

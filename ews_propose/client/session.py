@@ -63,12 +63,28 @@ class EnvelopeCapture(Plugin):
         return getattr(self._local, "envelope", None)
 
 
+class _VerifyingTransport(Transport):
+    """zeep's transport, with the certificate check passed on every request: a verify
+    set only on the requests Session loses to REQUESTS_CA_BUNDLE in the environment."""
+
+    def __init__(self, *args: Any, verify: bool | str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.verify = verify
+
+    def post(self, address, message, headers):
+        return self.session.post(address, data=message, headers=headers,
+                                 timeout=self.operation_timeout, verify=self.verify)
+
+
 class Session:
     """zeep client plus what EWS needs around it."""
 
     def __init__(self, endpoint: str, *, user: str | None = None, password: str | None = None,
                  token: str | None = None, schema_version: str = DEFAULT_SCHEMA,
-                 timeout: float = 60.0, http: requests.Session | None = None) -> None:
+                 timeout: float = 60.0, http: requests.Session | None = None,
+                 ca_file: str | None = None) -> None:
+        """``ca_file``: a PEM file of the CA(s) to trust for an https:// endpoint (e.g.
+        the one ``ews-propose serve --tls`` prints), instead of the system's."""
         if not is_schema_version(schema_version):
             raise ValueError(f"unknown EWS schema version {schema_version!r} (e.g. Exchange2013)")
         if token is None and user is None:
@@ -82,8 +98,9 @@ class Session:
             self.http.auth = (user, password or "")
         self.user = user
         self.capture = EnvelopeCapture()
-        transport = Transport(session=self.http, timeout=timeout,
-                              operation_timeout=(min(CONNECT_TIMEOUT_S, timeout), timeout))
+        options = dict(session=self.http, timeout=timeout,
+                       operation_timeout=(min(CONNECT_TIMEOUT_S, timeout), timeout))
+        transport = _VerifyingTransport(**options, verify=ca_file) if ca_file else Transport(**options)
         # xml_huge_tree: a batched GetItem of many items is a large document.
         settings = zeep.Settings(xml_huge_tree=True)
         self.zeep = zeep.Client(str(wsdl_dir() / "Services.wsdl"), transport=transport,

@@ -193,6 +193,11 @@ class EwsEmulator:
         return self._server.base_url.split("://", 1)[1]
 
     @property
+    def inspector_url(self) -> str:
+        """The web inspector (open without credentials: the emulator is on loopback)."""
+        return self._server.base_url + "/inspector/"
+
+    @property
     def autodiscover_url(self) -> str:
         """SOAP Autodiscover (GetUserSettings, GetDomainSettings)."""
         return self._server.base_url + "/autodiscover/autodiscover.svc"
@@ -320,10 +325,5 @@ class EwsEmulator:
 
         creds = self.credentials(smtp)
         if self.ca_file is not None and "http" not in kwargs:
-            import requests
-
-            kwargs["http"] = requests.Session()
-            kwargs["http"].verify = str(self.ca_file)
-            # else REQUESTS_CA_BUNDLE, when set, wins over the session's verify
-            kwargs["http"].trust_env = False
+            kwargs.setdefault("ca_file", str(self.ca_file))
         return EwsClient(self.endpoint, user=creds.smtp, password=creds.password, **kwargs)

@@ -1,0 +1,101 @@
+"""The inspector in front of the WSGI application: records EWS calls, serves pages."""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from ..soap.app import EWS_PATH, REALM, EwsApplication, operation_of
+from ..soap.context import MAILBOX_ENV_KEY
+from . import pages
+from .wirelog import WireLog
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/inspector"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Inspector:
+    """``open_access``: no credentials asked (a loopback address); otherwise any
+    mailbox's EWS credentials (Basic or bearer) open it."""
+
+    def __init__(self, ews: EwsApplication, open_access: bool) -> None:
+        self.ews = ews
+        self.open_access = open_access
+        self.log = WireLog()
+        self.pages = pages.Pages(ews, self.log)
+
+    def middleware(self, app: Callable) -> Callable:
+        def inspected(environ: dict, start_response: Callable) -> Iterable[bytes]:
+            path = environ.get("PATH_INFO") or "/"
+            if path == PREFIX or path.startswith(PREFIX + "/"):
+                return self._serve(environ, start_response, path[len(PREFIX):] or "/")
+            if path.lower() == EWS_PATH and environ.get("REQUEST_METHOD", "").upper() == "POST":
+                return self._record(app, environ, start_response)
+            return app(environ, start_response)
+
+        return inspected
+
+    def _record(self, app: Callable, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = self.ews.max_request_bytes
+        if not 0 < length <= limit:  # the application answers these itself (413, empty)
+            return app(environ, start_response)
+        request = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(request)
+        seen: dict[str, Any] = {}
+
+        def recording(status, headers, exc_info=None):
+            seen["status"] = status
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        began, when = time.perf_counter(), datetime.now(UTC)
+        response = b"".join(app(environ, recording))
+        status = int(str(seen.get("status", "500")).split()[0])
+        if status != 401:  # a refused login is not a mailbox's call
+            self.log.add(when, operation_of(request), environ.get(MAILBOX_ENV_KEY), status, request, response,
+                         (time.perf_counter() - began) * 1000)
+        return [response]
+
+    def _serve(self, environ: dict, start_response: Callable, sub: str) -> Iterable[bytes]:
+        if not self.open_access and self.ews.authenticate(environ) is None:
+            return _reply(start_response, "401 Unauthorized", b"401 Unauthorized\n", "text/plain; charset=utf-8",
+                          [("WWW-Authenticate", f'Basic realm="{REALM}"')])
+        if environ.get("REQUEST_METHOD", "GET").upper() not in ("GET", "HEAD"):
+            return _reply(start_response, "405 Method Not Allowed", b"The inspector only reads.\n",
+                          "text/plain; charset=utf-8", [("Allow", "GET")])
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING") or "").items()}
+        try:
+            found = self.pages.route(sub, query)
+        except Exception:  # a defect in a page must not look like the emulator failing
+            log.exception("unhandled error in the inspector")
+            return _reply(start_response, "500 Internal Server Error", b"The inspector failed; see the log.\n",
+                          "text/plain; charset=utf-8")
+        if found is None:
+            return _reply(start_response, "404 Not Found", pages.not_found(sub), "text/html; charset=utf-8")
+        body, content_type = found
+        return _reply(start_response, "200 OK", body, content_type,
+                      [("Cache-Control", "no-store")], head=environ.get("REQUEST_METHOD") == "HEAD")
+
+
+def _reply(start_response, status, body: bytes, content_type: str, extra=(), head: bool = False):
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra])
+    return [] if head else [body]

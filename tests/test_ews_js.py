@@ -1,0 +1,80 @@
+"""ews-javascript-api 0.15.3 (the JavaScript port of Microsoft's EWS Managed API,
+unchanged) drives the organizer's side of the workflow against the emulator: invite with
+Appointment.Save, read the proposal from a MeetingResponse, bind the meeting it names and
+move it with Appointment.Update; over HTTP and over the emulator's HTTPS (its CA trusted
+through NODE_EXTRA_CA_CERTS), and SOAP Autodiscover with an explicit URL.
+tests/ews_js/managed_api.js runs one step per call. ``make test`` installs the package
+(``npm ci`` in tests/ews_js)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from .ews import PASSWORDS
+
+JS = Path(__file__).parent / "ews_js"
+ALEX, ADELE = "AlexW@contoso.com", "AdeleV@contoso.com"
+LUNCH = datetime(2030, 5, 6, 12, tzinfo=UTC)
+
+
+def managed_api(step: str, endpoint: str, user: str, ca_file: Path | None = None, **extra: str) -> dict:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    assert (JS / "node_modules" / "ews-javascript-api").is_dir(), \
+        "ews-javascript-api is not installed: `make test` runs npm ci in tests/ews_js"
+    env = {k: v for k, v in os.environ.items() if k != "NODE_EXTRA_CA_CERTS"}
+    env.update(STEP=step, EWS_URL=endpoint, EWS_USER=user, EWS_PASSWORD=PASSWORDS[user], **extra)
+    if ca_file is not None:
+        env["NODE_EXTRA_CA_CERTS"] = str(ca_file)
+    run = subprocess.run([node, str(JS / "managed_api.js")], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=JS)
+    return json.loads(run.stdout.strip().splitlines()[-1]) | {"exit": run.returncode}
+
+
+def play(emulator) -> None:
+    endpoint, ca_file = emulator.endpoint, emulator.ca_file
+    invited = managed_api("invite", endpoint, ALEX, ca_file, SUBJECT="Lunch", START=LUNCH.isoformat(),
+                          END=(LUNCH + timedelta(hours=1)).isoformat(), ATTENDEES=ADELE)
+    assert invited["exit"] == 0, invited
+
+    # Adele proposes the next day with this project's client (the Managed API port cannot
+    # send ProposedStart/ProposedEnd: it only reads them).
+    adele = emulator.client(ADELE)  # trusts the emulator's CA when it serves HTTPS
+    (request,) = adele.meeting_requests()
+    assert adele.can_propose(request)
+    adele.propose_new_time(request, LUNCH + timedelta(days=1), LUNCH + timedelta(days=1, hours=1))
+
+    reviewed = managed_api("review", endpoint, ALEX, ca_file)
+    assert reviewed["exit"] == 0, reviewed
+    assert reviewed["subject"] == "New Time Proposed: Lunch"
+    assert reviewed["class"] == "IPM.Schedule.Meeting.Resp.Tent"
+    assert (reviewed["proposed_start"], reviewed["proposed_end"]) == ("2030-05-07T12:00:00.000Z",
+                                                                      "2030-05-07T13:00:00.000Z")
+    assert reviewed["meeting_id"] == invited["id"]  # AssociatedCalendarItemId names Alex's meeting
+    assert (reviewed["was"], reviewed["now"]) == ("2030-05-06T12:00:00.000Z", "2030-05-07T12:00:00.000Z")
+
+    seen = managed_api("requests", endpoint, ADELE, ca_file)
+    assert seen["exit"] == 0, seen
+    assert seen["requests"] == [{"subject": "Lunch", "type": "FullUpdate", "start": "2030-05-07T12:00:00.000Z"}]
+
+
+def test_the_managed_api_port_reviews_and_moves_a_proposal(ews_emulator):
+    play(ews_emulator)
+
+
+def test_over_https_with_the_local_ca_and_autodiscover(ews_emulator_tls):
+    play(ews_emulator_tls)
+    found = managed_api("autodiscover", ews_emulator_tls.endpoint, ALEX, ews_emulator_tls.ca_file,
+                        AUTODISCOVER_URL=ews_emulator_tls.autodiscover_url)
+    assert found == {"error_code": "NoError", "display_name": "Alex Wilber",
+                     "ews_url": ews_emulator_tls.endpoint, "exit": 0}
+    untrusted = managed_api("requests", ews_emulator_tls.endpoint, ADELE)  # no CA: refused
+    assert untrusted["exit"] == 1 and "certificate" in untrusted["error"]
