@@ -170,3 +170,64 @@ def test_the_ews_surface_is_unchanged_beside_graph(server):
     assert r.status_code == 200 and b"wsdl" in r.content
     r = requests.get(server.base_url + "/v1.0x/me", timeout=10)
     assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/plain")  # EWS's own 404
+
+
+def test_unsupported_query_options_are_400(alex, event):
+    for path, option in (("/me/messages", "$search"), ("/me/events", "$expand"), ("/me", "$select"),
+                         (f"/me/events/{event['id']}", "$top"), ("/me/messages", "$skipToken"),
+                         ("/me/calendars", "$filter"), ("/me/events", "$bogus")):
+        r = alex.get(path, **{option: "x"})
+        assert r.status_code == 400 and option in r.json()["error"]["message"], (path, option)
+    assert alex.get("/me/events", **{"$select": "subject", "$top": "1", "$count": "true"}).status_code == 200
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"subject":' * 3000 + b'"x"' + b"}" * 3000,
+    b'{"a":' * 100 + b'1' + b"}" * 100,
+    b'{"subject": "\\ud800", "start": {"dateTime": "2019-08-15T12:00:00"}, "end": {"dateTime": "2019-08-15T13:00:00"}}',
+    b'{"subject": "a\\u0000b", "start": {"dateTime": "2019-08-15T12:00:00"}, "end": {"dateTime": "2019-08-15T13:00:00"}}',
+    b'{"subject": "bell\\u0007", "start": {"dateTime": "2019-08-15T12:00:00"}, "end": {"dateTime": "2019-08-15T13:00:00"}}',
+])
+def test_hostile_bodies_are_400(server, alex, raw):
+    r = alex.post("/me/events", raw=raw, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text[:300]
+    assert alex.get("/me/events").json()["value"] == []
+    # nothing an EWS client would choke on was stored
+    assert requests.get(server.endpoint.replace("Exchange.asmx", "Services.wsdl"), timeout=10).status_code == 200
+
+
+def test_text_through_graph_reads_through_ews(server, alex):
+    subject = "Tab\there, newline\nthere, \u00e9, \U0001F600, <&>"
+    event = alex.post("/me/events", {**LUNCH, "subject": subject}).json()
+    from ews_propose.graph.ids import ews_id
+
+    from .ews import Soap
+    answer = Soap(server.endpoint, "AlexW@contoso.com").get(ews_id(event["id"]))
+    assert answer.text("//t:Subject") == subject
+
+
+def test_one_location_only(alex):
+    two = [{"displayName": "A"}, {"displayName": "B"}]
+    r = alex.post("/me/events", {**{k: v for k, v in LUNCH.items() if k != "location"}, "locations": two})
+    assert r.status_code == 400 and "locations" in r.json()["error"]["message"]
+    one = alex.post("/me/events", {**{k: v for k, v in LUNCH.items() if k != "location"}, "locations": two[:1]})
+    assert one.status_code == 201 and one.json()["location"]["displayName"] == "A"
+
+
+@pytest.mark.parametrize("start, zone", [("0001-01-01T00:00:00", "Tokyo Standard Time"),
+                                         ("9999-12-31T23:00:00", "Pacific Standard Time"),
+                                         ("0001-01-01T10:00:00", "UTC"), ("1600-12-31T23:59:59", "UTC")])
+def test_times_outside_the_mailbox_range_are_400(alex, start, zone):
+    body = {**LUNCH, "start": {"dateTime": start, "timeZone": zone},
+            "end": {"dateTime": "2019-08-15T12:00:00", "timeZone": "UTC"}}
+    r = alex.post("/me/events", body)
+    assert r.status_code == 400 and "1601 to 4500" in r.json()["error"]["message"]
+
+
+def test_times_at_the_edges_of_the_range(alex):
+    body = {**LUNCH, "start": {"dateTime": "1601-01-01T00:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "1601-01-01T01:00:00", "timeZone": "UTC"}}
+    event = alex.post("/me/events", body).json()
+    r = alex.get(f"/me/events/{event['id']}", headers={"Prefer": 'outlook.timezone="Pacific Standard Time"'})
+    assert r.status_code == 200 and r.json()["start"]["dateTime"] == "1600-12-31T16:07:02.0000000"

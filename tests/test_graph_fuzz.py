@@ -18,8 +18,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ews_propose.graph.ids import ews_id
 from ews_propose.server import EmulatorServer, ServerConfig
 
+from .ews import Soap
 from .graph import ADELE, ALEX, LUNCH, SEED_PROPOSAL, GraphLine, assert_graph_error
 
 EXAMPLES = int(os.environ.get("EWS_FUZZ_EXAMPLES", "25"))
@@ -56,7 +58,8 @@ def world(tmp_path_factory):
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=False),
-                    st.text(max_size=30), st.sampled_from(["true", "false", "", "2019-08-15T12:00:00",
+                    st.text(max_size=30), st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x20),
+                                                  max_size=5), st.sampled_from(["true", "false", "", "2019-08-15T12:00:00",
                                                            "Pacific Standard Time", "Mars/Base"]))
 json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                             st.dictionaries(st.text(max_size=12), inner, max_size=4)),
@@ -112,8 +115,12 @@ def still_serving(world) -> None:
 @FUZZ
 @given(body=mutated(LUNCH))
 def test_event_bodies(world, body):
-    _, _, alex, *_ = world
-    check(alex.post("/me/events", body), {201})
+    server, _, alex, *_ = world
+    r = alex.post("/me/events", body)
+    check(r, {201})
+    if r.status_code == 201:  # what Graph stored, EWS can serve
+        answer = Soap(server.endpoint, "AlexW@contoso.com").get(ews_id(r.json()["id"]))
+        assert answer.response_codes == ["NoError"], answer.text("//m:MessageText")
     still_serving(world)
 
 
@@ -181,4 +188,21 @@ def test_paths(world, segments, method):
     assert r.status_code < 500, (path, r.status_code, r.text[:300])
     if r.status_code >= 400:
         assert_graph_error(r)
+    still_serving(world)
+
+
+any_text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=()), max_size=12)
+
+
+@FUZZ
+@given(subject=any_text, body=any_text, location=any_text)
+def test_any_text_is_refused_or_readable_through_ews(world, subject, body, location):
+    server, _, alex, *_ = world
+    r = alex.post("/me/events", {**LUNCH, "subject": subject, "body": {"contentType": "text", "content": body},
+                                 "location": {"displayName": location}})
+    check(r, {201})
+    if r.status_code == 201:
+        answer = Soap(server.endpoint, "AlexW@contoso.com").get(ews_id(r.json()["id"]))
+        assert answer.response_codes == ["NoError"]
+        assert answer.text("//t:Subject") == subject
     still_serving(world)

@@ -234,3 +234,19 @@ def test_patch_and_delete_messages(alex, server):
     assert moved["id"] == request["id"] and adele.get("/me/mailFolders/inbox/messages").json()["value"] == []
     assert adele.delete(f"/me/messages/{request['id']}").status_code == 204
     assert adele.get(f"/me/messages/{request['id']}").status_code == 404
+
+
+def test_prefer_body_content_type_and_immutable_ids(alex):
+    html_event = alex.post("/me/events", LUNCH).json()
+    text_event = alex.post("/me/events", {**LUNCH, "body": {"contentType": "text", "content": "a < b\nnext line"}}).json()
+    r = alex.get(f"/me/events/{html_event['id']}", headers={"Prefer": 'outlook.body-content-type="text"'})
+    assert r.headers["Preference-Applied"] == 'outlook.body-content-type="text"'
+    assert r.json()["body"] == {"contentType": "text", "content": "Does noon work for you?"}
+    r = alex.get(f"/me/events/{text_event['id']}", headers={
+        "Prefer": 'outlook.body-content-type="html", outlook.timezone="UTC", IdType="ImmutableId"'})
+    assert r.headers["Preference-Applied"] == ('outlook.timezone="UTC", outlook.body-content-type="html", '
+                                                'IdType="ImmutableId"')
+    content = r.json()["body"]["content"]
+    assert r.json()["body"]["contentType"] == "html" and "a &lt; b<br>" in content and "<body>" in content
+    assert r.json()["id"] == text_event["id"]
+    assert alex.get("/me/events", headers={"Prefer": 'outlook.body-content-type="rtf"'}).status_code == 400

@@ -295,3 +295,20 @@ def test_megan_sees_nothing_of_it(alex, adele, server):
     assert r.json()["error"]["code"] == missing.json()["error"]["code"] == "ErrorItemNotFound"
     assert r.json()["error"]["message"] == missing.json()["error"]["message"]
     megan.close()
+
+
+def test_patch_attendees_invites_and_cancels(alex, adele, server):
+    event = invite(alex)
+    megan = GraphLine(server.graph_url, MEGAN[1])
+    r = alex.patch(f"/me/events/{event['id']}", {"attendees": [
+        {"emailAddress": {"address": "MeganB@contoso.com"}, "type": "optional"}]})
+    assert r.status_code == 200
+    assert [(a["emailAddress"]["name"], a["type"]) for a in r.json()["attendees"]] == [("Megan Bowen", "optional")]
+    [request] = megan.messages()
+    assert request["@odata.type"] == "#microsoft.graph.eventMessageRequest"
+    assert request["meetingRequestType"] == "newMeetingRequest"
+    notice = adele.messages()[0]
+    assert notice["meetingMessageType"] == "meetingCancelled"
+    r = adele.patch(f"/me/events/{notice['id']}", {"subject": "x"})
+    assert r.status_code == 404  # a message id is no event
+    megan.close()

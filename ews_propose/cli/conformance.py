@@ -61,6 +61,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--organizer-login", metavar="USER", help="Basic-auth user name if not the SMTP address "
                    r"(e.g. DOMAIN\user)")
     p.add_argument("--attendee-login", metavar="USER", help="Basic-auth user name if not the SMTP address")
+    p.add_argument("--graph", metavar="URL", help="run the Graph checks instead, against this service root "
+                   "(e.g. https://graph.microsoft.com/v1.0); tokens from --organizer-token-env / --attendee-token-env")
+    p.add_argument("--organizer-token-env", metavar="VAR", default="GRAPH_ORGANIZER_TOKEN",
+                   help="with --graph: environment variable holding the organizer's bearer token "
+                   "(default GRAPH_ORGANIZER_TOKEN)")
+    p.add_argument("--attendee-token-env", metavar="VAR", default="GRAPH_ATTENDEE_TOKEN",
+                   help="with --graph: environment variable holding the attendee's bearer token "
+                   "(default GRAPH_ATTENDEE_TOKEN)")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
     p.add_argument("--check", metavar="ID", action="append", default=None,
                    help="run only this check (repeatable; see --list)")
@@ -78,6 +86,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def conformance_command(args: argparse.Namespace) -> int:
     console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+    if args.graph:
+        from .graph_conformance import graph_command
+
+        return graph_command(args, console)
     if args.list:
         for c in CHECKS:
             basis = " (project decision)" if c.basis == PROJECT_DECISION else ""

@@ -16,7 +16,8 @@ def render(report: Report, console: Console) -> None:
     where = f"{report.endpoint}"
     if server is not None:
         where += f"  build {server.build}, RequestServerVersion {server.schema}"
-    table = Table(title=f"EWS conformance: {where}\nrun id {report.run_id}", show_lines=False,
+    surface = "Graph" if server is None and report.endpoint.rstrip("/").endswith("/v1.0") else "EWS"
+    table = Table(title=f"{surface} conformance: {where}\nrun id {report.run_id}", show_lines=False,
                   title_justify="left")
     table.add_column("Check", no_wrap=True)
     table.add_column("Result", no_wrap=True)

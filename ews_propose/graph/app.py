@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -35,6 +36,10 @@ EVENT_BASES = (
 )
 ACTIONS = ("accept", "tentativelyaccept", "decline", "cancel")
 _BODY_METHODS = ("POST", "PATCH", "PUT")
+_BODY_PREF = re.compile(r'outlook\.body-content-type\s*=\s*"([^"]*)"', re.IGNORECASE)
+_IMMUTABLE_PREF = re.compile(r'IdType\s*=\s*"ImmutableId"', re.IGNORECASE)
+_KNOWN_OPTIONS = {"$select", "$expand", "$filter", "$orderby", "$top", "$skip", "$count", "$search",
+                  "$skiptoken", "$format", "$deltatoken", "$levels", "$apply", "$compute", "$index", "$schemaversion"}
 
 
 class GraphApplication:
@@ -137,8 +142,15 @@ class _Requests:
                              "Access token is empty." if not header else "Access token validation failure.",
                              headers={"WWW-Authenticate": "Bearer"})
         req.context.body = self._body(req)
-        zone = preferred([req.get_header("Prefer") or ""])
-        req.context.graph = Ctx(mailbox, self.owner.rules, self.owner.directory, zone, req.prefix + PREFIX)
+        prefer = req.get_header("Prefer") or ""
+        zone = preferred([prefer])
+        body = _BODY_PREF.search(prefer)
+        if body is not None and body.group(1).lower() not in ("text", "html"):
+            raise GraphError(400, "ErrorInvalidRequest",
+                             f"outlook.body-content-type must be \"text\" or \"html\", not \"{body.group(1)}\".")
+        req.context.graph = Ctx(mailbox, self.owner.rules, self.owner.directory, zone, req.prefix + PREFIX,
+                                body_type=body.group(1).lower() if body else None,
+                                immutable_ids=bool(_IMMUTABLE_PREF.search(prefer)))
 
     def _body(self, req: falcon.Request) -> bytes:
         limit = self.owner.max_request_bytes
@@ -156,14 +168,23 @@ class _Requests:
                                  f"send 'application/json'.")
         return raw
 
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
+        """System query options a resource does not take are a 400, not ignored."""
+        allowed = getattr(resource, "query_options", frozenset())
+        for name in req.params:
+            if name.startswith("$") and name.lower() not in allowed:
+                raise GraphError(400, "BadRequest", f"The query option '{name}' is not supported on this "
+                                 f"resource by this emulator." if name.lower() in _KNOWN_OPTIONS else
+                                 f"The query parameter '{name}' is not supported.")
+
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any,
                          req_succeeded: bool) -> None:
         rid = getattr(req.context, "request_id", None) or str(uuid.uuid4())
         resp.set_header("request-id", rid)
         resp.set_header("client-request-id", getattr(req.context, "client_request_id", None) or rid)
         ctx = getattr(req.context, "graph", None)
-        if ctx is not None and ctx.zone is not None and req_succeeded:
-            resp.set_header("Preference-Applied", f'outlook.timezone="{ctx.zone.name}"')
+        if ctx is not None and req_succeeded and ctx.applied():
+            resp.set_header("Preference-Applied", ", ".join(ctx.applied()))
 
 
 def _too_large(limit: int) -> GraphError:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -30,6 +31,19 @@ class Ctx:
     directory: Directory
     zone: Zone | None  # from Prefer: outlook.timezone; None means UTC and no Preference-Applied
     service_root: str  # http://host:port/v1.0
+    body_type: str | None = None  # Prefer: outlook.body-content-type ("text" | "html")
+    immutable_ids: bool = False  # Prefer: IdType="ImmutableId" (ids here never change anyway)
+
+    def applied(self) -> list[str]:
+        """What Preference-Applied says."""
+        out = []
+        if self.zone is not None:
+            out.append(f'outlook.timezone="{self.zone.name}"')
+        if self.body_type is not None:
+            out.append(f'outlook.body-content-type="{self.body_type}"')
+        if self.immutable_ids:
+            out.append('IdType="ImmutableId"')
+        return out
 
     @property
     def out_zone(self) -> Zone:
@@ -71,7 +85,30 @@ def read_body(req: falcon.Request, model: type[GraphModel], empty_ok: bool = Fal
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise GraphError(400, "RequestBodyRead", "The request body is not valid JSON.") from None
+    except RecursionError:
+        raise GraphError(400, "RequestBodyRead", "The request body is nested too deeply.") from None
+    _check_text(data)
     return parse_body(model, data)
+
+
+# What XML 1.0 cannot carry: an item written through Graph must stay readable through EWS.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_text(value: Any, depth: int = 0) -> None:
+    if depth > 64:
+        raise GraphError(400, "RequestBodyRead", "The request body is nested too deeply.")
+    if isinstance(value, str):
+        if _NOT_XML.search(value):
+            raise GraphError(400, "ErrorInvalidRequest", "A string in the request body holds a control "
+                             "character or an unpaired surrogate, which mailbox items cannot store.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, depth + 1)
+            _check_text(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item, depth + 1)
 
 
 def send_json(req: falcon.Request, resp: falcon.Response, payload: Any, status: int = 200) -> None:

@@ -35,6 +35,7 @@ _ROLE_IN = {"required": "required", "optional": OPTIONAL, "resource": RESOURCE}
 _ROLE_OUT = {"required": "required", OPTIONAL: "optional", RESOURCE: "resource"}
 _SENSITIVITY_IN = {"normal": "Normal", "personal": "Personal", "private": "Private", "confidential": "Confidential"}
 EVENT_TYPE = "microsoft.graph.event"
+LIST_OPTIONS = frozenset({"$select", "$top", "$skip", "$filter", "$orderby", "$count"})
 
 
 def calendar_id(smtp: str) -> str:
@@ -99,7 +100,7 @@ def event_json(item: Item, ctx: Ctx) -> dict[str, Any]:
         "recurrence": None,
         "onlineMeeting": None,
         "responseStatus": shapes.status(item.my_response if not organizer_view else ORGANIZER, None),
-        "body": shapes.body(item.body, item.body_type),
+        "body": shapes.body(item.body, item.body_type, ctx.body_type),
         "start": date_time_time_zone(item.start, where),
         "end": date_time_time_zone(item.end, where),
         "location": shapes.location(item.location),
@@ -158,6 +159,9 @@ def _times(fields: EventFields) -> dict[str, datetime]:
 
 
 def _location(fields: EventFields) -> str | None:
+    if fields.locations is not None and len(fields.locations) > 1:
+        raise GraphError(400, "ErrorInvalidRequest", "An event has one location in this emulator; "
+                         "locations with more than one entry is not supported.")
     if fields.location is not None:
         return fields.location.display_name
     if fields.locations is not None:
@@ -199,6 +203,11 @@ def _common_changes(fields: EventFields) -> dict[str, Any]:
     return changes
 
 
+def _attendees(fields: EventFields) -> list[Attendee]:
+    return [Attendee(a.email_address.address, a.email_address.name or "", _ROLE_IN[a.type])
+            for a in fields.attendees or []]
+
+
 def create(ctx: Ctx, smtp: str, fields: EventFields) -> Item:
     if fields.start is None or fields.end is None:
         raise GraphError(400, "ErrorPropertyValidationFailure",
@@ -206,11 +215,7 @@ def create(ctx: Ctx, smtp: str, fields: EventFields) -> Item:
     for value in (fields.start, fields.end):
         zone(value.time_zone)
     changes = _common_changes(fields)
-    attendees = [
-        Attendee(a.email_address.address, a.email_address.name or "", _ROLE_IN[a.type])
-        for a in fields.attendees or []
-    ]
-    new = R.NewItem(kind=CALENDAR_ITEM, attendees=attendees, time_zone=fields.start.time_zone or "UTC",
+    new = R.NewItem(kind=CALENDAR_ITEM, attendees=_attendees(fields), time_zone=fields.start.time_zone or "UTC",
                     **changes)
     return ctx.rules.create_calendar_item(smtp, new, send=R.SEND_AND_SAVE)
 
@@ -219,6 +224,8 @@ def create(ctx: Ctx, smtp: str, fields: EventFields) -> Item:
 
 class EventsCollection:
     """GET (list) and POST (create) on every events collection path form."""
+
+    query_options = LIST_OPTIONS
 
     def on_get(self, req, resp, user=None, calendar_id=None, group_id=None):
         ctx = ctx_of(req)
@@ -244,14 +251,17 @@ class EventsCollection:
 
 def listing(req: falcon.Request, ctx: Ctx, items: list[Item], skip: int, top: int, tail: str) -> dict[str, Any]:
     names = selected(req, EVENT_TYPE, event_json(_blank(ctx), ctx))
-    chosen = query.apply([event_json(i, ctx) for i in items], req.get_param("$filter"), req.get_param("$orderby"))
-    rendered = chosen[skip: skip + top]
-    items = chosen  # type: ignore[assignment]
+    if req.get_param("$filter") or req.get_param("$orderby"):
+        chosen = query.apply([event_json(i, ctx) for i in items], req.get_param("$filter"),
+                             req.get_param("$orderby"))
+        rendered, total = chosen[skip: skip + top], len(chosen)
+    else:  # render only the page
+        rendered, total = [event_json(i, ctx) for i in items[skip: skip + top]], len(items)
     out: dict[str, Any] = {"@odata.context": ctx.context_url(ctx.me, tail)}
     if req.get_param_as_bool("$count", default=False):
-        out["@odata.count"] = len(items)
+        out["@odata.count"] = total
     out["value"] = [apply_select(r, names, ("@odata.etag", "id")) for r in rendered]
-    if skip + top < len(items):
+    if skip + top < total:
         out["@odata.nextLink"] = next_link(req, ctx, skip + top)
     return out
 
@@ -263,6 +273,8 @@ def _blank(ctx: Ctx) -> Item:
 class EventItem:
     """GET, PATCH and DELETE of one event, under every path form."""
 
+    query_options = frozenset({"$select"})
+
     def on_get(self, req, resp, event_id, user=None, calendar_id=None, group_id=None):
         ctx = ctx_of(req)
         item = find_event(ctx, user, event_id, calendar_id, group_id, scoped(req, calendar_id))
@@ -272,13 +284,12 @@ class EventItem:
         ctx = ctx_of(req)
         item = find_event(ctx, user, event_id, calendar_id, group_id, scoped(req, calendar_id))
         fields = read_body(req, EventFields)
-        if fields.attendees is not None:
-            raise GraphError(400, "ErrorInvalidRequest",
-                             "Changing the attendees of an event is not supported by this emulator yet.")
         for value in (fields.start, fields.end):
             if value is not None:
                 zone(value.time_zone)
         changes = _common_changes(fields)
+        if fields.attendees is not None:  # the new list: the rules invite and cancel
+            changes["attendees"] = _attendees(fields)
         match = req.get_header("If-Match")
         change_key = None
         if match and match.strip() != "*":
@@ -299,6 +310,8 @@ class EventItem:
 
 class CalendarView:
     """``/me/calendarView?startDateTime=...&endDateTime=...``: events overlapping the window."""
+
+    query_options = LIST_OPTIONS
 
     def on_get(self, req, resp, user=None):
         ctx = ctx_of(req)

@@ -106,7 +106,7 @@ def message_json(item: Item, ctx: Ctx) -> dict[str, Any]:
         "webLink": f"https://outlook.office365.com/owa/?ItemID={quote(rest, safe='')}"
                    f"&exvsurl=1&viewmodel=ReadMessageItem",
         "inferenceClassification": "focused",
-        "body": shapes.body(item.body, item.body_type),
+        "body": shapes.body(item.body, item.body_type, ctx.body_type),
         "sender": shapes.email(item.sender),
         "from": shapes.email(item.sender),
         "toRecipients": [shapes.email(p) for p in item.to],
@@ -198,30 +198,37 @@ def _find(ctx: Ctx, user: str | None, message_id: str, folder_id: str | None) ->
 
 
 class MessagesCollection:
+    query_options = frozenset({"$select", "$top", "$skip", "$filter", "$orderby", "$count", "$expand"})
+
     def on_get(self, req, resp, user=None, folder_id=None):
         ctx = ctx_of(req)
         mailbox = target(ctx, user)
         folder = resolve_folder(mailbox.smtp, folder_id) if folder_id else None
         wants_event(req)
-        names = selected(req, "microsoft.graph.message", _properties(ctx))
+        names = selected(req, "microsoft.graph.message", _properties(ctx) if req.get_param("$select") else None)
         top = int_param(req, "$top", 10, low=0, high=1000)
         skip = int_param(req, "$skip", 0)
         items = _all_messages(ctx, mailbox.smtp, folder)
-        owner = {}
-        for item in items:
-            payload = message_json(item, ctx)
-            owner[id(payload)] = (payload, item)
-        chosen = query.apply([p for p, _ in owner.values()], req.get_param("$filter"),
-                             req.get_param("$orderby"), strict_order=True)
+        if req.get_param("$filter") or req.get_param("$orderby"):
+            owner = {}
+            for item in items:
+                payload = message_json(item, ctx)
+                owner[id(payload)] = (payload, item)
+            chosen = query.apply([p for p, _ in owner.values()], req.get_param("$filter"),
+                                 req.get_param("$orderby"), strict_order=True)
+            page = [owner[id(p)] for p in chosen[skip: skip + top]]
+            total = len(chosen)
+        else:  # newest first as listed: render only the page
+            page = [(message_json(i, ctx), i) for i in items[skip: skip + top]]
+            total = len(items)
         rendered = []
-        for payload in chosen[skip: skip + top]:
-            _expand(req, ctx, owner[id(payload)][1], payload)
+        for payload, item in page:
+            _expand(req, ctx, item, payload)
             rendered.append(payload)
-        items = chosen
         out: dict[str, Any] = {"@odata.context": ctx.context_url(mailbox, "messages")}
         if req.get_param_as_bool("$count", default=False):
-            out["@odata.count"] = len(items)
-        if skip + top < len(items):
+            out["@odata.count"] = total
+        if skip + top < total:
             out["@odata.nextLink"] = next_link(req, ctx, skip + top)
         out["value"] = [apply_select(r, names, _KEEP) for r in rendered]
         send_json(req, resp, out)
@@ -241,6 +248,8 @@ def _properties(ctx: Ctx) -> dict[str, Any]:
 
 
 class MessageItem:
+    query_options = frozenset({"$select", "$expand"})
+
     def on_patch(self, req, resp, message_id, user=None, folder_id=None):
         ctx = ctx_of(req)
         item = _find(ctx, user, message_id, folder_id)

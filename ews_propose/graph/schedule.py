@@ -78,10 +78,16 @@ _REASON = {
 }
 
 
+# msgraph-sdk (Python) sends a timedelta as str() does ("1:00:00", "1 day, 2:00:00");
+# .NET clients may send a TimeSpan ("1.02:00:00"). Both are read beside ISO 8601.
+_CLOCK = re.compile(r"^(?:(?P<d>\d+)(?: days?, |\.))?(?P<h>\d{1,2}):(?P<m>\d{2}):(?P<s>\d{2})(?:\.\d+)?$")
+
+
 def _duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
+    match = _DURATION.match(text.strip()) or _CLOCK.match(text.strip())
     if not match or not any(match.groupdict().values()):
-        raise GraphError(400, "ErrorInvalidRequest", f"meetingDuration '{text}' is not an ISO 8601 duration.")
+        raise GraphError(400, "ErrorInvalidRequest", f"meetingDuration '{text}' is not a duration "
+                         f"(ISO 8601 such as PT1H, or 1:00:00).")
     parts = {k: int(v or 0) for k, v in match.groupdict().items()}
     value = timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
     if value <= timedelta(0) or value > timedelta(days=1):

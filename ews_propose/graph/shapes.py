@@ -30,8 +30,22 @@ def email(person: Person | None) -> dict[str, Any] | None:
     return {"emailAddress": {"name": person.name or person.smtp, "address": person.smtp}}
 
 
-def body(text: str, body_type: str) -> dict[str, str]:
-    return {"contentType": "html" if body_type.lower() == "html" else "text", "content": text}
+def body(text: str, body_type: str, wanted: str | None = None) -> dict[str, str]:
+    """An itemBody; ``wanted`` (Prefer: outlook.body-content-type) converts it."""
+    kind = "html" if body_type.lower() == "html" else "text"
+    if wanted == "text" and kind == "html":
+        return {"contentType": "text", "content": _as_text(text)}
+    if wanted == "html" and kind == "text":
+        escaped = html.escape(text).replace("\r\n", "\n").replace("\n", "<br>\r\n")
+        return {"contentType": "html", "content": "<html>\r\n<head>\r\n<meta http-equiv=\"Content-Type\" "
+                f"content=\"text/html; charset=utf-8\">\r\n</head>\r\n<body>\r\n{escaped}\r\n</body>\r\n</html>\r\n"}
+    return {"contentType": kind, "content": text}
+
+
+def _as_text(markup: str) -> str:
+    markup = re.sub(r"(?is)<(head|style|script).*?</\1>", "", markup)
+    markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", markup)
+    return html.unescape(_TAGS.sub("", markup)).strip()
 
 
 def preview(text: str, body_type: str) -> str:

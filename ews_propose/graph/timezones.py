@@ -30,6 +30,9 @@ class Zone:
 
 
 UTC_ZONE = Zone("UTC", UTC)
+# What an Exchange mailbox stores: FILETIME starts in 1601; 4501-01-01 means "no time".
+EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
+LATEST = datetime(4500, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
 def not_supported(name: str) -> GraphError:
@@ -91,13 +94,24 @@ def parse(value: str, zone_name: str | None) -> datetime:
                          f"Cannot convert the literal '{value}' to the expected type 'Edm.DateTime'.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=where.tz)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)  # out of range either way: refused below
+    if not EARLIEST <= moment <= LATEST:
+        raise GraphError(400, "ErrorInvalidRequest",
+                         f"The time '{value}' is outside the range this mailbox can store (1601 to 4500).")
+    return moment
 
 
 def local_text(moment: datetime, where: Zone) -> str:
-    """``2019-08-15T12:00:00.0000000``: local time in the zone, seven fractional digits."""
-    local = moment.astimezone(where.tz)
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond:06d}0"
+    """``2019-08-15T12:00:00.0000000``: local time in the zone, seven fractional digits
+    (a time at the edge of the calendar that the zone would push past it stays in UTC)."""
+    try:
+        local = moment.astimezone(where.tz)
+    except OverflowError:
+        local = moment.astimezone(UTC)
+    return local.replace(tzinfo=None, microsecond=0).isoformat() + f".{local.microsecond:06d}0"
 
 
 def date_time_time_zone(moment: datetime | None, where: Zone) -> dict | None:
@@ -110,7 +124,5 @@ def utc_text(moment: datetime | None) -> str | None:
     """createdDateTime and the like: UTC with ``Z``."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds") + "Z"

@@ -512,6 +512,11 @@ class MeetingRules:
         conflict: str = AUTO_RESOLVE,
         send: str = SEND_NONE,
     ) -> Item:
+        """Change fields of an item. ``changes["attendees"]`` (a list of Attendee) is the
+        organizer's new attendee list: newcomers get a new request, the removed a
+        cancellation, the others the update."""
+        changes = dict(changes)
+        wanted = changes.pop("attendees", None)
         unknown = set(changes) - UPDATABLE_FIELDS
         if unknown:
             raise RuleError(E.INVALID_FIELD_VALUE, f"Cannot update {', '.join(sorted(unknown))}.")
@@ -532,6 +537,14 @@ class MeetingRules:
             if item.kind == CALENDAR_ITEM and item.is_meeting and not item.is_organized_by(actor):
                 if set(changes) & _ORGANIZER_ONLY_FIELDS:
                     raise RuleError(E.NOT_ORGANIZER, "Only the organizer can change AllowNewTimeProposal.")
+            added: set[str] = set()
+            removed: list[Attendee] = []
+            if wanted is not None:
+                if item.kind != CALENDAR_ITEM or not item.is_organized_by(actor):
+                    raise RuleError(E.NOT_ORGANIZER, "Only the organizer can change a meeting's attendees.")
+                added, removed = self._set_attendees(item, actor, list(wanted))  # type: ignore[arg-type]
+                is_organizer_meeting = is_organizer_meeting or bool(item.attendees)
+                item.is_meeting = item.is_meeting or bool(item.attendees)
             old_start, old_end, old_all_day = item.start, item.end, item.is_all_day
             for name, value in changes.items():
                 setattr(item, name, value)
@@ -546,9 +559,31 @@ class MeetingRules:
                         a.last_response_time = None
                         a.proposed_start = a.proposed_end = None
                 kind = FULL_UPDATE if time_changed else INFORMATIONAL_UPDATE
-                return self._save_and_send(tx, item, kind, save_copy=send == SEND_AND_SAVE)
+                for gone in removed:
+                    self._cancel_for(tx, item, gone.smtp, self.now())
+                item.meeting_request_was_sent = True
+                return self._save_and_send(tx, item, kind, save_copy=send == SEND_AND_SAVE, newcomers=added)
             tx.put(item)
             return item
+
+    def _set_attendees(self, item: Item, actor: str, wanted: list[Attendee]) -> tuple[set[str], list[Attendee]]:
+        """Replace the attendee list, keeping the answers of those who stay; returns the
+        newcomers' addresses (lower case) and the removed entries."""
+        old = {a.smtp.lower(): a for a in item.attendees}
+        new: list[Attendee] = []
+        for a in wanted:
+            key = a.smtp.lower()
+            if key == actor.lower() or any(x.smtp.lower() == key for x in new):
+                continue
+            kept = old.get(key)
+            if kept is not None:
+                kept.role = a.role
+                new.append(kept)
+            else:
+                new.append(Attendee(a.smtp, a.name or self._name(a.smtp), a.role, UNKNOWN))
+        keys = {a.smtp.lower() for a in new}
+        item.attendees = new
+        return keys - set(old), [a for k, a in old.items() if k not in keys]
 
     def delete_item(
         self, actor: str, item_id: str, how: str = HARD_DELETE, send_cancellations: str = SEND_NONE
@@ -588,14 +623,17 @@ class MeetingRules:
 
     # --- delivery ------------------------------------------------------------------
 
-    def _save_and_send(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool) -> Item:
+    def _save_and_send(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool,
+                       newcomers: frozenset[str] | set[str] = frozenset()) -> Item:
         """Save the organizer's meeting, deliver it, and return it as delivery left it
-        (rooms answer at once, which updates its attendee list)."""
+        (rooms answer at once, which updates its attendee list). ``newcomers`` (lower-case
+        addresses) get a new request whatever ``request_type`` the others get."""
         tx.put(meeting)
-        self._send_request(tx, meeting, request_type, save_copy)
+        self._send_request(tx, meeting, request_type, save_copy, newcomers)
         return tx.get(meeting.id) or meeting
 
-    def _send_request(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool) -> None:
+    def _send_request(self, tx: Transaction, meeting: Item, request_type: str, save_copy: bool,
+                      newcomers: frozenset[str] | set[str] = frozenset()) -> None:
         """Deliver the meeting (new or updated) to every attendee hosted here."""
         now = self.now()
         rooms: list[str] = []
@@ -603,7 +641,8 @@ class MeetingRules:
             mailbox = self.directory.get(attendee.smtp)
             if mailbox is None:
                 continue  # outside this server
-            self._deliver_request(tx, mailbox.smtp, meeting, request_type, now)
+            kind = NEW_REQUEST if attendee.smtp.lower() in newcomers else request_type
+            self._deliver_request(tx, mailbox.smtp, meeting, kind, now)
             if mailbox.is_room:
                 rooms.append(mailbox.smtp)
         if save_copy:
@@ -705,21 +744,26 @@ class MeetingRules:
         meeting.is_cancelled = True
         meeting.sequence += 1
         for attendee in meeting.attendees:
-            mailbox = self.directory.get(attendee.smtp)
-            if mailbox is None:
-                continue
-            calendar_item = _first(tx.by_uid(mailbox.smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
-            if calendar_item is not None:
-                calendar_item.is_cancelled = True
-                calendar_item.sequence = meeting.sequence
-                calendar_item.free_busy = FREE
-                calendar_item.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
-                calendar_item.change_key = ids.new_change_key()
-                tx.put(calendar_item)
-            tx.put(self._cancellation(meeting, mailbox.smtp, INBOX, now,
-                                      calendar_item.id if calendar_item else None, comment=comment))
+            self._cancel_for(tx, meeting, attendee.smtp, now, comment)
         if save_copy:
             tx.put(self._cancellation(meeting, meeting.mailbox, SENT, now, None, is_read=True, comment=comment))
+
+    def _cancel_for(self, tx: Transaction, meeting: Item, smtp: str, now: datetime, comment: str = "") -> None:
+        """One attendee's side of a cancellation: their calendar item cancelled, the notice
+        in their Inbox (nothing for a mailbox outside this server)."""
+        mailbox = self.directory.get(smtp)
+        if mailbox is None:
+            return
+        calendar_item = _first(tx.by_uid(mailbox.smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+        if calendar_item is not None:
+            calendar_item.is_cancelled = True
+            calendar_item.sequence = meeting.sequence
+            calendar_item.free_busy = FREE
+            calendar_item.subject = CANCELLED_SUBJECT_PREFIX + meeting.subject
+            calendar_item.change_key = ids.new_change_key()
+            tx.put(calendar_item)
+        tx.put(self._cancellation(meeting, mailbox.smtp, INBOX, now,
+                                  calendar_item.id if calendar_item else None, comment=comment))
 
     def _cancellation(self, meeting: Item, mailbox: str, folder: str, now: datetime,
                       associated: str | None, is_read: bool = False, comment: str = "") -> Item:

@@ -167,7 +167,9 @@ _DATETIME_FIELDS = {
 
 
 def format_utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat pads the year to four digits (strftime's %Y does not below 1000), so every
+    # stored time reads back.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 @lru_cache(maxsize=8192)
