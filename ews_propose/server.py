@@ -64,14 +64,14 @@ class EmulatorServer:
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
                                   observer=observer)
-        ews = wrap(self.app) if wrap is not None else self.app
-        self.inspector: Inspector | None = None
-        if config.inspector:
-            self.inspector = Inspector(self.app, open_access=is_loopback(config.host))
-            ews = self.inspector.middleware(ews)
         # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
         self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
-        self.wsgi = with_graph(ews, wrap_graph(self.graph) if wrap_graph is not None else self.graph)
+        self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app,
+                               wrap_graph(self.graph) if wrap_graph is not None else self.graph)
+        self.inspector: Inspector | None = None
+        if config.inspector:  # in front of both surfaces: it logs EWS and Graph calls
+            self.inspector = Inspector(self.app, open_access=is_loopback(config.host))
+            self.wsgi = self.inspector.middleware(self.wsgi)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)

@@ -56,6 +56,8 @@ _TYPE = {
     MEETING_RESPONSE: "#microsoft.graph.eventMessageResponse",
     MEETING_CANCELLATION: "#microsoft.graph.eventMessage",
 }
+# The item kinds that are Graph messages (everything but calendar items).
+MESSAGE_KINDS = frozenset(_TYPE)
 # Graph's schema spells it "meetingTenativelyAccepted" (sic): its $metadata enum member, as
 # every SDK parses it. Seed 000's hand-written sample writes "meetingTentativelyAccepted",
 # which the SDKs read as no value. docs/graph.md says so.

@@ -1,4 +1,4 @@
-"""The inspector in front of the WSGI application: records EWS calls, serves pages."""
+"""The inspector in front of the WSGI application: records EWS and Graph calls, serves pages."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
+from ..graph.app import PREFIX as GRAPH_PREFIX
 from ..soap.app import EWS_PATH, REALM, EwsApplication, operation_of
 from ..soap.context import MAILBOX_ENV_KEY
 from . import pages
@@ -47,20 +48,30 @@ class Inspector:
                 return self._serve(environ, start_response, path[len(PREFIX):] or "/")
             if path.lower() == EWS_PATH and environ.get("REQUEST_METHOD", "").upper() == "POST":
                 return self._record(app, environ, start_response)
+            if path.lower() == GRAPH_PREFIX or path.lower().startswith(GRAPH_PREFIX + "/"):
+                return self._record(app, environ, start_response, graph=True)
             return app(environ, start_response)
 
         return inspected
 
-    def _record(self, app: Callable, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def _record(self, app: Callable, environ: dict, start_response: Callable,
+                graph: bool = False) -> Iterable[bytes]:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         limit = self.ews.max_request_bytes
-        if not 0 < length <= limit:  # the application answers these itself (413, empty)
-            return app(environ, start_response)
-        request = environ["wsgi.input"].read(length)
+        if not (0 < length <= limit or (graph and length == 0 and "HTTP_TRANSFER_ENCODING" not in environ)):
+            return app(environ, start_response)  # the application answers these itself (413, empty)
+        request = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(request)
+        if graph:  # Graph signs in with a bearer token; read it before the call consumes it
+            header = environ.get("HTTP_AUTHORIZATION", "")
+            scheme, _, token = header.partition(" ")
+            who = self.ews.directory.authenticate_token(token.strip()) if scheme.lower() == "bearer" else None
+            query = environ.get("QUERY_STRING") or ""
+            operation = f"{environ.get('REQUEST_METHOD', 'GET').upper()} {environ.get('PATH_INFO')}" + (
+                f"?{unquote(query)}" if query else "")
         seen: dict[str, Any] = {}
 
         def recording(status, headers, exc_info=None):
@@ -71,8 +82,12 @@ class Inspector:
         response = b"".join(app(environ, recording))
         status = int(str(seen.get("status", "500")).split()[0])
         if status != 401:  # a refused login is not a mailbox's call
-            self.log.add(when, operation_of(request), environ.get(MAILBOX_ENV_KEY), status, request, response,
-                         (time.perf_counter() - began) * 1000)
+            if graph:
+                self.log.add(when, operation, who.smtp if who else None, status, request, response,
+                             (time.perf_counter() - began) * 1000)
+            else:
+                self.log.add(when, operation_of(request), environ.get(MAILBOX_ENV_KEY), status, request,
+                             response, (time.perf_counter() - began) * 1000)
         return [response]
 
     def _serve(self, environ: dict, start_response: Callable, sub: str) -> Iterable[bytes]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from html import escape
 from importlib import resources
@@ -56,10 +57,15 @@ def span(start: datetime | None, end: datetime | None) -> str:
     return f"{when(start)} – {when(end)}"
 
 
-def pretty_xml(data: bytes) -> str:
-    """Indented XML, or the text as it came when it is not XML (never parsed twice)."""
+def pretty_body(data: bytes) -> str:
+    """Indented JSON (Graph) or XML (EWS), or the text as it came when it is neither."""
     if not data:
         return "(empty)"
+    if data.lstrip()[:1] in (b"{", b"["):
+        try:
+            return json.dumps(json.loads(data), indent=2, ensure_ascii=False)
+        except ValueError:
+            return data.decode("utf-8", "replace")
     if b"<!DOCTYPE" not in data and b"<!ENTITY" not in data:
         try:
             root = etree.fromstring(data, _XML)
@@ -167,7 +173,8 @@ class Pages:
             + "<h2>Fields</h2>" + _table(["field", "value"], fields, "No fields.", "fields")
             + ("<h2>Attendees</h2>" + _table(["name", "address", "role", "response", "answered", "proposed"],
                                              attendees, "No attendees.") if item.attendees else "")
-            + "<h2>As EWS XML</h2>" + f'<pre class="xml">{escape(self._ews_xml(item))}</pre>'))
+            + "<h2>As EWS XML</h2>" + f'<pre class="xml">{escape(self._ews_xml(item))}</pre>'
+            + "<h2>As Graph JSON</h2>" + f'<pre class="json">{escape(self._graph_json(item))}</pre>'))
 
     def meeting(self, uid: str = "", **_: str) -> bytes | None:
         story = self._story(uid)
@@ -183,8 +190,8 @@ class Pages:
         note = '<p class="empty">Bodies were cut at 64 KiB.</p>' if found.truncated else ""
         return _page(f"{found.operation or 'Request'} #{found.seq}", (
             _table(["time", "operation", "mailbox", "status", "ms"], [_call_row(found, link=False)], "")
-            + note + "<h2>Request</h2>" + f'<pre class="xml">{escape(pretty_xml(found.request))}</pre>'
-            + "<h2>Response</h2>" + f'<pre class="xml">{escape(pretty_xml(found.response))}</pre>'))
+            + note + "<h2>Request</h2>" + f'<pre class="xml">{escape(pretty_body(found.request))}</pre>'
+            + "<h2>Response</h2>" + f'<pre class="xml">{escape(pretty_body(found.response))}</pre>'))
 
     # --- live parts -------------------------------------------------------------------
 
@@ -269,6 +276,24 @@ class Pages:
         return etree.tostring(element, pretty_print=True, encoding="unicode")
 
 
+    def _graph_json(self, item: Item) -> str:
+        """The item as its mailbox's owner reads it through Graph (/v1.0/me/...)."""
+        from ..graph import events, messages
+        from ..graph.common import Ctx
+
+        me = self.directory.get(item.mailbox)
+        if me is None:
+            return "(the mailbox is no longer in the directory)"
+        ctx = Ctx(me, self.ews.rules, self.directory, None, "/v1.0")
+        if item.kind == model.CALENDAR_ITEM:
+            shown = events.event_json(item, ctx)
+        elif item.kind in messages.MESSAGE_KINDS:
+            shown = messages.message_json(item, ctx)
+        else:
+            return f"(a {item.kind} is not a Graph resource)"
+        return json.dumps(shown, indent=2, ensure_ascii=False)
+
+
 def _story_rank(item: Item) -> int:
     """Order within one instant: the organizer's meeting, the request sent, received,
     the attendee's calendar item, the answer sent, the answer received."""
@@ -284,7 +309,7 @@ def _story_rank(item: Item) -> int:
 
 def _call_row(call: WireCall, link: bool = True) -> list[str]:
     name = call.operation or "(not SOAP)"
-    status_css = "ok" if call.status == 200 else "bad"
+    status_css = "ok" if call.status < 400 else "bad"
     return [escape(call.time.strftime("%H:%M:%S")),
             _link("call", name, seq=str(call.seq)) if link else escape(name),
             escape(call.mailbox or ""), f'<span class="{status_css}">{call.status}</span>', f"{call.millis:.0f}"]
