@@ -45,12 +45,18 @@ def test_https_namespaces_from_the_documentation_are_named(alex):
 
 def test_unknown_operation_is_a_fault(alex):
     answer = alex.call("<m:FrobnicateItem/>", version="Exchange2010_SP1")
+    assert_fault(answer, "ErrorInvalidRequest")
+    assert answer.text("//faultstring") == ("The request is invalid: 'FrobnicateItem' is not an EWS operation.")
+    # The fault still echoes the requested version (exchangelib reads it to pick a version).
+    assert answer.first("//t:ServerVersionInfo").get("Version") == "Exchange2010_SP1"
+
+
+def test_an_ews_operation_this_server_lacks_is_named(alex):
+    answer = alex.call("<m:GetSearchableMailboxes/>", version="Exchange2013")
     # Not ErrorInvalidRequest, which clients take for a wrong schema version.
     assert_fault(answer, "ErrorInvalidOperation")
     assert answer.text("//faultstring") == ("The request is invalid: this server does not support the "
-                                            "operation 'FrobnicateItem'.")
-    # The fault still echoes the requested version (exchangelib reads it to pick a version).
-    assert answer.first("//t:ServerVersionInfo").get("Version") == "Exchange2010_SP1"
+                                            "operation 'GetSearchableMailboxes'.")
 
 
 def test_dtds_are_refused(alex):

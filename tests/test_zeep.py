@@ -19,8 +19,10 @@ from .ews import NS, PASSWORDS
 BINDING = "{http://schemas.microsoft.com/exchange/services/2006/messages}ExchangeServiceBinding"
 HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
 OPERATIONS = ["ConvertId", "CopyItem", "CreateFolder", "CreateItem", "DeleteFolder", "DeleteItem", "EmptyFolder",
-              "FindFolder", "FindItem", "GetFolder", "GetItem", "GetServerTimeZones", "GetUserAvailability",
-              "MoveFolder", "MoveItem", "SendItem", "UpdateFolder", "UpdateItem"]
+              "ExpandDL", "FindFolder", "FindItem", "GetFolder", "GetItem", "GetRoomLists", "GetRooms",
+              "GetSearchableMailboxes", "GetServerTimeZones", "GetUserAvailability", "GetUserOofSettings",
+              "MoveFolder", "MoveItem", "ResolveNames", "SendItem", "SetUserOofSettings", "UpdateFolder",
+              "UpdateItem"]
 
 
 def zeep_service(emulator, smtp):

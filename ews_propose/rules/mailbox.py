@@ -40,6 +40,22 @@ class Response:
     bcc: list[Person] = field(default_factory=list)
 
 
+OOF_ENABLED, OOF_SCHEDULED, OOF_DISABLED = "enabled", "scheduled", "disabled"
+AUDIENCES = ("none", "known", "all")
+
+
+@dataclass
+class OutOfOffice:
+    """A mailbox's automatic replies."""
+
+    state: str = OOF_DISABLED
+    audience: str = "all"
+    start: datetime | None = None
+    end: datetime | None = None
+    internal_reply: str = ""
+    external_reply: str = ""
+
+
 class MailboxRules:
     def __init__(self, store: Store, directory: Directory, folders: FolderRules,
                  now: Callable[[], datetime] = clock.now) -> None:
@@ -139,6 +155,33 @@ class MailboxRules:
         if response.kind == FORWARD and not (to or cc or response.bcc):
             raise RuleError(E.NO_RECIPIENTS, "A forward needs recipients.")
         return subject, body, response.body_type, to, cc, list(response.bcc)
+
+
+    # --- out of office ----------------------------------------------------------
+
+    def out_of_office(self, actor: str) -> OutOfOffice:
+        with self.store.transaction(write=False) as tx:
+            data = tx.get_setting(actor, "oof")
+        if not isinstance(data, dict):
+            return OutOfOffice()
+        return OutOfOffice(data["state"], data["audience"],
+                           datetime.fromisoformat(data["start"]) if data.get("start") else None,
+                           datetime.fromisoformat(data["end"]) if data.get("end") else None,
+                           data.get("internal_reply", ""), data.get("external_reply", ""))
+
+    def set_out_of_office(self, actor: str, oof: OutOfOffice) -> None:
+        if oof.state == OOF_SCHEDULED:
+            if oof.start is None or oof.end is None:
+                raise RuleError(E.INVALID_FIELD_VALUE, "Scheduled automatic replies need a start and an end.")
+            if oof.end <= oof.start:
+                raise RuleError(E.END_BEFORE_START, "The end time must be after the start time.")
+        with self.store.transaction() as tx:
+            old = tx.get_setting(actor, "oof") or {}
+            start = oof.start.isoformat() if oof.start else old.get("start")  # a duration left out is kept
+            end = oof.end.isoformat() if oof.end else old.get("end")
+            tx.put_setting(actor, "oof", {"state": oof.state, "audience": oof.audience, "start": start, "end": end,
+                                          "internal_reply": oof.internal_reply,
+                                          "external_reply": oof.external_reply})
 
 
 def _owned(tx: Transaction, actor: str, item_id: str) -> Item:

@@ -59,6 +59,7 @@ def all_services() -> list[type[Service]]:
         create_item,
         delete_folder,
         delete_item,
+        directory_calls,
         find_folder,
         find_item,
         get_folder,
@@ -66,6 +67,7 @@ def all_services() -> list[type[Service]]:
         get_server_time_zones,
         get_user_availability,
         move_item,
+        oof_settings,
         send_item,
         update_folder,
         update_item,
@@ -75,4 +77,4 @@ def all_services() -> list[type[Service]]:
                                 convert_id, get_user_availability, get_server_time_zones,
                                 find_folder, create_folder, delete_folder, update_folder)] + [
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
-        send_item.service]
+        send_item.service, *directory_calls.services, *oof_settings.services]
