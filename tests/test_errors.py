@@ -52,11 +52,11 @@ def test_unknown_operation_is_a_fault(alex):
 
 
 def test_an_ews_operation_this_server_lacks_is_named(alex):
-    answer = alex.call("<m:GetSearchableMailboxes/>", version="Exchange2013")
+    answer = alex.call("<m:GetUserConfiguration/>", version="Exchange2013")
     # Not ErrorInvalidRequest, which clients take for a wrong schema version.
     assert_fault(answer, "ErrorInvalidOperation")
     assert answer.text("//faultstring") == ("The request is invalid: this server does not support the "
-                                            "operation 'GetSearchableMailboxes'.")
+                                            "operation 'GetUserConfiguration'.")
 
 
 def test_dtds_are_refused(alex):
@@ -221,13 +221,13 @@ def test_exchangelib_is_told_once_that_an_operation_is_missing(emulator):
     reads as 'wrong version'; an unsupported operation must stop it at the first try."""
     from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
     from exchangelib.errors import ErrorInvalidOperation
-    from exchangelib.services import GetSearchableMailboxes
+    from exchangelib.services import GetDelegate
 
     config = Configuration(service_endpoint=emulator.endpoint, auth_type=BASIC,
                            credentials=Credentials("AlexW@contoso.com", "alex-demo-pw"))
     account = Account("AlexW@contoso.com", config=config, autodiscover=False, access_type=DELEGATE)
     before = len(emulator.exchanges)
-    with pytest.raises(ErrorInvalidOperation, match="GetSearchableMailboxes"):
-        list(GetSearchableMailboxes(protocol=account.protocol).call(search_filter=None, expand_group_membership=False))
+    with pytest.raises(ErrorInvalidOperation, match="GetDelegate"):
+        list(GetDelegate(account=account).call(user_ids=None, include_permissions=True))
     calls = [ex.operation for ex in emulator.exchanges[before:]]
-    assert calls.count("GetSearchableMailboxes") == 1, calls
+    assert calls.count("GetDelegate") == 1, calls
