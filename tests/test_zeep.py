@@ -21,8 +21,8 @@ HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
 OPERATIONS = ["ConvertId", "CopyItem", "CreateFolder", "CreateItem", "DeleteFolder", "DeleteItem", "EmptyFolder",
               "ExpandDL", "FindFolder", "FindItem", "GetFolder", "GetItem", "GetRoomLists", "GetRooms",
               "GetSearchableMailboxes", "GetServerTimeZones", "GetUserAvailability", "GetUserOofSettings",
-              "MoveFolder", "MoveItem", "ResolveNames", "SendItem", "SetUserOofSettings", "UpdateFolder",
-              "UpdateItem"]
+              "MoveFolder", "MoveItem", "ResolveNames", "SendItem", "SetUserOofSettings", "SyncFolderHierarchy",
+              "SyncFolderItems", "UpdateFolder", "UpdateItem"]
 
 
 def zeep_service(emulator, smtp):

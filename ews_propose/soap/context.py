@@ -14,6 +14,7 @@ from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from ..rules.folders import FolderRules
 from ..rules.mailbox import MailboxRules
+from ..rules.sync import SyncRules
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
 from .items import Reader
@@ -33,10 +34,12 @@ class ServerState:
     build: Build
     folders: FolderRules = field(init=False)
     mailbox: MailboxRules = field(init=False)
+    sync: SyncRules = field(init=False)
 
     def __post_init__(self) -> None:
         self.folders = FolderRules(self.rules.store)
         self.mailbox = MailboxRules(self.rules.store, self.directory, self.folders, self.rules.now)
+        self.sync = SyncRules(self.rules.store, self.folders)
 
 
 class EwsRequest:
@@ -48,6 +51,7 @@ class EwsRequest:
         self.rules = state.rules
         self.folders = state.folders
         self.mailbox = state.mailbox
+        self.sync = state.sync
         self.directory = state.directory
         self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller

@@ -32,6 +32,7 @@ _CODES = {
     R.FOLDER_CLASS_CHANGED: "ErrorObjectTypeChanged",
     R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
     R.NO_RECIPIENTS: "ErrorInvalidRecipients",
+    R.INVALID_SYNC_STATE: "ErrorInvalidSyncStateData",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

@@ -69,6 +69,7 @@ def all_services() -> list[type[Service]]:
         move_item,
         oof_settings,
         send_item,
+        sync,
         update_folder,
         update_item,
     )
@@ -77,4 +78,5 @@ def all_services() -> list[type[Service]]:
                                 convert_id, get_user_availability, get_server_time_zones,
                                 find_folder, create_folder, delete_folder, update_folder)] + [
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
-        send_item.service, *directory_calls.services, *oof_settings.services]
+        send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
+        sync.hierarchy_service]
