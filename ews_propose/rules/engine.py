@@ -91,7 +91,7 @@ MOVE_TO_DELETED = "move_to_deleted"
 UPDATABLE_FIELDS = frozenset(
     {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
      "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
-     "reminder_is_set"}
+     "reminder_is_set", "extended"}
 )
 _TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
 _ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
@@ -144,6 +144,7 @@ class NewItem:
     is_read: bool | None = None
     reminder_minutes: int = 15
     reminder_is_set: bool = True
+    extended: list[dict] = field(default_factory=list)  # extended (MAPI) properties, as Item.extended
 
 
 @dataclass
@@ -263,6 +264,7 @@ class MeetingRules:
             importance=new.importance,
             sensitivity=new.sensitivity,
             categories=list(new.categories),
+            extended=[dict(p) for p in new.extended],
             uid=new.uid or ids.new_uid(),
             start=new.start,
             end=new.end,
@@ -310,6 +312,7 @@ class MeetingRules:
             importance=new.importance,
             sensitivity=new.sensitivity,
             categories=list(new.categories),
+            extended=[dict(p) for p in new.extended],
         )
         with self.store.transaction() as tx:
             if disposition == SAVE_ONLY:
@@ -511,7 +514,7 @@ class MeetingRules:
                     E.STALE_CHANGE_KEY,
                     "The item was changed since the ChangeKey the client sent; read it again.",
                 )
-            if not set(changes) <= {"is_read", "categories"} and item.kind != CALENDAR_ITEM and (
+            if not set(changes) <= {"is_read", "categories", "extended"} and item.kind != CALENDAR_ITEM and (
                 set(changes) & (_TIME_FIELDS | {"location", "allow_new_time_proposal", "free_busy"})
             ):
                 raise RuleError(E.INVALID_FIELD_VALUE, "Only calendar items have times and locations.")

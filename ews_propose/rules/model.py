@@ -110,6 +110,8 @@ class Item:
     importance: str = "Normal"
     sensitivity: str = "Normal"
     categories: list[str] = field(default_factory=list)
+    # extended (MAPI) properties: {"key", "uri": {attribute: value}, "values": [text], "array": bool}
+    extended: list[dict] = field(default_factory=list)
     # calendar fields (calendar items and meeting messages)
     uid: str | None = None
     start: datetime | None = None

@@ -18,6 +18,7 @@ from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate
+from .extended import read_property, read_uri, write_properties
 from .xml import (
     TYPES_NS,
     SchemaViolation,
@@ -340,6 +341,8 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
     ("item:DisplayTo", "DisplayTo", _display("to"), True, None),
     ("item:HasAttachments", "HasAttachments", _const("false"), True, None),
+    # written by the shape's own writer (see _plan): only the properties it asks for
+    ("item:ExtendedProperty", "ExtendedProperty", _plain(lambda out, item, reader: None), False, None),
     ("item:Culture", "Culture", _const("en-US"), True, None),
     # MessageType
     ("message:Sender", "Sender", _single_recipient("sender"), True, None),
@@ -397,7 +400,7 @@ _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequest
 _ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "DateTimeReceived",
          "Size", "Categories", "Importance", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
-         "HasAttachments", "Culture"]
+         "HasAttachments", "ExtendedProperty", "Culture"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
             "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "message:IsResponseRequested"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
@@ -432,8 +435,12 @@ WIRE_ORDER: dict[str, list[Field]] = {
 class Shape:
     base: str  # IdOnly | Default | AllProperties
     extra: frozenset[str] = frozenset()
+    # extended properties asked for: (key, the ExtendedFieldURI's attributes), in request order
+    extended: tuple = ()
 
     def wants(self, f: Field) -> bool:
+        if f.uri == "item:ExtendedProperty":
+            return bool(self.extended)  # never part of a base shape, as in Exchange
         if f.uri == "item:ItemId" or f.uri in self.extra:
             return True
         if self.base == "AllProperties":
@@ -456,6 +463,7 @@ def parse_shape(el: etree._Element | None) -> Shape:
         raise SchemaViolation("The element 'ItemShape' is missing its required child 'BaseShape'.", el)
     base = parse_enum(base_el, base_el.text, BASE_SHAPES, "BaseShape")
     extra: set[str] = set()
+    extended: dict[str, tuple] = {}
     props = el.find(T + "AdditionalProperties")
     if props is not None:
         for child in props:
@@ -464,7 +472,10 @@ def parse_shape(el: etree._Element | None) -> Shape:
                 if not uri:
                     raise SchemaViolation("The required attribute 'FieldURI' is missing.", child)
                 extra.add(uri)
-    return Shape(base, frozenset(extra))
+            elif child.tag == T + "ExtendedFieldURI":
+                key, attrs = read_uri(child)
+                extended.setdefault(key, attrs)
+    return Shape(base, frozenset(extra), tuple(extended.items()))
 
 
 _ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -474,7 +485,11 @@ _TYPES_DECL = f'xmlns:t="{TYPES_NS}"'
 @lru_cache(maxsize=1024)
 def _plan(kind: str, shape: Shape, open_features: frozenset[str]) -> tuple[Writer, ...]:
     """The writers an item of ``kind`` needs for ``shape``, worked out once."""
-    return tuple(f.write for f in WIRE_ORDER[kind]
+    wanted = shape.extended
+
+    def extended(out, item, reader):
+        write_properties(out, item, wanted)
+    return tuple(extended if f.uri == "item:ExtendedProperty" else f.write for f in WIRE_ORDER[kind]
                  if shape.wants(f) and (f.feature is None or f.feature in open_features))
 
 
@@ -569,6 +584,9 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.reminder_minutes = parse_int(child)
         elif name == "IsRead":
             new.is_read = parse_bool(child)
+        elif name == "ExtendedProperty":
+            prop = read_property(child)
+            new.extended = [p for p in new.extended if p["key"] != prop["key"]] + [prop]
         elif name == "ToRecipients":
             new.to = read_recipients(child)
         elif name == "CcRecipients":
@@ -673,6 +691,20 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
     changes: dict[str, object] = {}
     for op in updates:
         if not isinstance(op.tag, str):
+            continue
+        ext_el = op.find(T + "ExtendedFieldURI")
+        if ext_el is not None:
+            # (key, property or None): merged into the item's properties by UpdateItem
+            ops = changes.setdefault("extended", [])
+            key, _ = read_uri(ext_el)
+            if localname(op) == "DeleteItemField":
+                ops.append((key, None))  # type: ignore[union-attr]
+                continue
+            holder = next((c for c in op if isinstance(c.tag, str) and c is not ext_el), None)
+            prop_el = holder.find(T + "ExtendedProperty") if holder is not None else None
+            if prop_el is None:
+                raise SchemaViolation("SetItemField for an ExtendedFieldURI carries no ExtendedProperty.", op)
+            ops.append((key, read_property(prop_el)))  # type: ignore[union-attr]
             continue
         uri_el = op.find(T + "FieldURI")
         uri = uri_el.get("FieldURI") if uri_el is not None else None

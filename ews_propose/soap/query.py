@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -77,6 +78,10 @@ def _field(el: etree._Element, fields: dict | None = None) -> tuple[str, Callabl
     path = next((c for c in el if isinstance(c.tag, str)), None)
     if path is None:
         raise SchemaViolation(f"'{localname(el)}' needs a property path.", el)
+    if path.tag == T + "ExtendedFieldURI" and fields is QUERY_FIELDS:
+        from .extended import query_field
+        getter, kind = query_field(path)
+        return "extended", getter, kind
     if path.tag != T + "FieldURI":
         raise ItemError("ErrorUnsupportedPathForQuery",
                         f"Searching by {localname(path)} is not supported by this emulator.")
@@ -99,6 +104,11 @@ def _constant(value: str, kind: str, el: etree._Element) -> object:
             return int(value)
         except ValueError:
             raise SchemaViolation(f"'{value}' is not a valid integer.", el) from None
+    if kind == "number":
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise SchemaViolation(f"'{value}' is not a valid number.", el) from None
     return value
 
 

@@ -10,7 +10,7 @@ from lxml import etree
 from spyne import AnyXml, Service, rpc
 
 from ..context import EwsRequest
-from ..errors import EwsFault, schema_fault
+from ..errors import EwsFault, ItemError, schema_fault
 from ..xml import SchemaViolation, reading_in
 
 log = logging.getLogger("ews_propose.soap")
@@ -35,6 +35,8 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
             raise schema_fault(exc.message, exc.line, exc.column) from None
         except EwsFault:
             raise
+        except ItemError as exc:  # a problem with the request as a whole (its shape, ...)
+            raise EwsFault(exc.code, exc.message) from None
         except Exception:
             # A defect: keep the traceback in the server log, answer with a fault.
             log.exception("%s failed", name)

@@ -93,7 +93,10 @@ def CreateItem(req: EwsRequest, request):
 def _plan(req: EwsRequest, el: etree._Element) -> _Planned:
     name = localname(el)
     if name in ("CalendarItem", "Message", "Item"):
-        return _Planned(el, new=read_new_item(el))
+        try:
+            return _Planned(el, new=read_new_item(el))
+        except ItemError as exc:  # a value this item cannot have: this item's error alone
+            return _Planned(el, error=exc)
     if name in RESPONSE_ELEMENTS:
         return _Planned(el, response=_read_response(el, RESPONSE_ELEMENTS[name]))
     if name in REPLY_ELEMENTS:
@@ -157,7 +160,8 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
     if new.kind == m.GENERIC:
         return [req.mailbox.create_generic(req.actor, new.subject, new.body, new.body_type,
                                            saved_folder or m.DRAFTS, importance=new.importance,
-                                           sensitivity=new.sensitivity, categories=list(new.categories))]
+                                           sensitivity=new.sensitivity, categories=list(new.categories),
+                                           extended=list(new.extended))]
     if new.kind == m.CALENDAR_ITEM:
         if invitations is None:
             raise ItemError("ErrorSendMeetingInvitationsRequired",

@@ -7,6 +7,7 @@ from ...rules import engine as rules
 from ...rules import model as m
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
+from ..extended import merge
 from ..items import id_element, read_changes
 from ..xml import M, SchemaViolation, T, parse_enum, sub
 from . import operation
@@ -42,12 +43,23 @@ def UpdateItem(req: EwsRequest, request):
         id_el = change.find(T + "ItemId")
         if id_el is None or id_el.get("Id") is None:
             raise SchemaViolation("An ItemChange needs an ItemId with an Id.", change)
-        planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+        try:
+            planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+        except ItemError as exc:  # this change's error alone
+            planned.append((id_el.get("Id"), id_el.get("ChangeKey"), exc))
 
     out = Responses("UpdateItem")
     for item_id, change_key, changes in planned:
         try:
+            if isinstance(changes, ItemError):
+                raise changes
             current = req.rules.get_item(req.actor, item_id)
+            if "extended" in changes:
+                changes = dict(changes)
+                props = list(current.extended)
+                for key, prop in changes["extended"]:  # type: ignore[union-attr]
+                    props = merge(props, prop, key)
+                changes["extended"] = props
             if current.kind == m.CALENDAR_ITEM and send is None:
                 raise ItemError(
                     "ErrorSendMeetingInvitationsOrCancellationsRequired",
