@@ -18,8 +18,8 @@ from .ews import NS, PASSWORDS
 
 BINDING = "{http://schemas.microsoft.com/exchange/services/2006/messages}ExchangeServiceBinding"
 HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
-OPERATIONS = ["ConvertId", "CopyItem", "CreateFolder", "CreateItem", "DeleteFolder", "DeleteItem", "EmptyFolder",
-              "ExpandDL", "FindFolder", "FindItem", "GetFolder", "GetItem", "GetRoomLists", "GetRooms",
+OPERATIONS = ["ConvertId", "CopyItem", "CreateAttachment", "CreateFolder", "CreateItem", "DeleteAttachment", "DeleteFolder", "DeleteItem", "EmptyFolder",
+              "ExpandDL", "FindFolder", "FindItem", "GetAttachment", "GetFolder", "GetItem", "GetRoomLists", "GetRooms",
               "GetSearchableMailboxes", "GetServerTimeZones", "GetUserAvailability", "GetUserOofSettings",
               "MoveFolder", "MoveItem", "ResolveNames", "SendItem", "SetUserOofSettings", "SyncFolderHierarchy",
               "SyncFolderItems", "UpdateFolder", "UpdateItem"]

@@ -145,6 +145,7 @@ class NewItem:
     reminder_minutes: int = 15
     reminder_is_set: bool = True
     extended: list[dict] = field(default_factory=list)  # extended (MAPI) properties, as Item.extended
+    attachments: list[dict] = field(default_factory=list)  # inline attachments, as Item.attachments
 
 
 @dataclass
@@ -265,6 +266,7 @@ class MeetingRules:
             sensitivity=new.sensitivity,
             categories=list(new.categories),
             extended=[dict(p) for p in new.extended],
+            attachments=[dict(a) for a in new.attachments],
             uid=new.uid or ids.new_uid(),
             start=new.start,
             end=new.end,
@@ -313,6 +315,7 @@ class MeetingRules:
             sensitivity=new.sensitivity,
             categories=list(new.categories),
             extended=[dict(p) for p in new.extended],
+            attachments=[dict(a) for a in new.attachments],
         )
         with self.store.transaction() as tx:
             if disposition == SAVE_ONLY:

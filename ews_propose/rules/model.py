@@ -112,6 +112,9 @@ class Item:
     categories: list[str] = field(default_factory=list)
     # extended (MAPI) properties: {"key", "uri": {attribute: value}, "values": [text], "array": bool}
     extended: list[dict] = field(default_factory=list)
+    # attachments: {"aid", "kind": "file"|"item", "name", "content_type", "content_id", "is_inline",
+    #               "modified", "content" (base64 text) | "item" (an item record)}
+    attachments: list[dict] = field(default_factory=list)
     # calendar fields (calendar items and meeting messages)
     uid: str | None = None
     start: datetime | None = None

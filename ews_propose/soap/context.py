@@ -10,6 +10,7 @@ from functools import cached_property
 from lxml import etree
 
 from ..directory import Directory
+from ..rules.attachments import AttachmentRules
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from ..rules.folders import FolderRules
@@ -35,11 +36,13 @@ class ServerState:
     folders: FolderRules = field(init=False)
     mailbox: MailboxRules = field(init=False)
     sync: SyncRules = field(init=False)
+    attachments: AttachmentRules = field(init=False)
 
     def __post_init__(self) -> None:
         self.folders = FolderRules(self.rules.store)
         self.mailbox = MailboxRules(self.rules.store, self.directory, self.folders, self.rules.now)
         self.sync = SyncRules(self.rules.store, self.folders)
+        self.attachments = AttachmentRules(self.rules.store)
 
 
 class EwsRequest:
@@ -52,6 +55,7 @@ class EwsRequest:
         self.folders = state.folders
         self.mailbox = state.mailbox
         self.sync = state.sync
+        self.attachments = state.attachments
         self.directory = state.directory
         self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller

@@ -33,6 +33,7 @@ _CODES = {
     R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
     R.NO_RECIPIENTS: "ErrorInvalidRecipients",
     R.INVALID_SYNC_STATE: "ErrorInvalidSyncStateData",
+    R.ATTACHMENT_NOT_FOUND: "ErrorInvalidAttachmentId",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

@@ -245,6 +245,20 @@ def _body(out, item, reader):
     out.append(f'<t:Body BodyType="{body_type}">{esc(item.body or "")}</t:Body>')
 
 
+def _attachments(out, item, reader):
+    if item.attachments:
+        from .attachments import write_metadata
+        out.append("<t:Attachments>")
+        for att in item.attachments:
+            write_metadata(out, item, att)
+        out.append("</t:Attachments>")
+
+
+def _has_attachments(out, item, reader):
+    visible = any(not a.get("is_inline") for a in item.attachments)
+    out.append(f"<t:HasAttachments>{'true' if visible else 'false'}</t:HasAttachments>")
+
+
 def _categories(out, item, reader):
     if item.categories:
         out.append("<t:Categories>" + "".join(f"<t:String>{esc(c)}</t:String>" for c in item.categories)
@@ -328,6 +342,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:Subject", "Subject", _text("subject", empty_ok=True), True, None),
     ("item:Sensitivity", "Sensitivity", _text("sensitivity"), True, None),
     ("item:Body", "Body", _plain(_body), True, None),
+    ("item:Attachments", "Attachments", _plain(_attachments), True, None),
     ("item:DateTimeReceived", "DateTimeReceived", _datetime("received"), True, None),
     ("item:Size", "Size", _plain(_size), True, None),
     ("item:Categories", "Categories", _plain(_categories), True, None),
@@ -340,7 +355,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _plain(_reminder_minutes), True, None),
     ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
     ("item:DisplayTo", "DisplayTo", _display("to"), True, None),
-    ("item:HasAttachments", "HasAttachments", _const("false"), True, None),
+    ("item:HasAttachments", "HasAttachments", _plain(_has_attachments), True, None),
     # written by the shape's own writer (see _plan): only the properties it asks for
     ("item:ExtendedProperty", "ExtendedProperty", _plain(lambda out, item, reader: None), False, None),
     ("item:Culture", "Culture", _const("en-US"), True, None),
@@ -397,7 +412,7 @@ _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
 _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequested"]
 
-_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "DateTimeReceived",
+_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
          "Size", "Categories", "Importance", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "ExtendedProperty", "Culture"]
@@ -519,9 +534,17 @@ def items_element(items: Iterable[Item], shape: Shape, reader: Reader) -> etree.
     return etree.fromstring("".join(out), _ITEM_PARSER)
 
 
-def id_element(item: Item) -> etree._Element:
+def id_element(item: Item, with_attachments: bool = False) -> etree._Element:
+    """The item's element with its ItemId (and, for CreateItem, its attachments' ids)."""
     el = etree.Element(T + ITEM_ELEMENTS[item.kind])
     sub(el, T + "ItemId", Id=item.id, ChangeKey=item.change_key)
+    if with_attachments and item.attachments:
+        from ..rules.attachments import attachment_id
+        holder = sub(el, T + "Attachments")
+        for att in item.attachments:
+            kind = sub(holder, T + ("FileAttachment" if att["kind"] == "file" else "ItemAttachment"))
+            sub(kind, T + "AttachmentId", Id=attachment_id(item.id, att["aid"]), RootItemId=item.id,
+                RootItemChangeKey=item.change_key)
     return el
 
 
@@ -584,6 +607,9 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.reminder_minutes = parse_int(child)
         elif name == "IsRead":
             new.is_read = parse_bool(child)
+        elif name == "Attachments":
+            from .attachments import read_attachments
+            new.attachments = read_attachments(child)
         elif name == "ExtendedProperty":
             prop = read_property(child)
             new.extended = [p for p in new.extended if p["key"] != prop["key"]] + [prop]

@@ -56,6 +56,7 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
 
 def all_services() -> list[type[Service]]:
     from . import (
+        attachments,
         convert_id,
         create_folder,
         create_item,
@@ -81,4 +82,4 @@ def all_services() -> list[type[Service]]:
                                 find_folder, create_folder, delete_folder, update_folder)] + [
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
-        sync.hierarchy_service]
+        sync.hierarchy_service, *attachments.services]

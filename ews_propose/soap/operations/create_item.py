@@ -86,7 +86,7 @@ def CreateItem(req: EwsRequest, request):
         msg = out.success()
         holder = sub(msg, M + "Items")
         for item in created:
-            holder.append(id_element(item))
+            holder.append(id_element(item, with_attachments=True))
     return out.root
 
 
