@@ -103,3 +103,41 @@ def test_reply_reply_all_and_forward(alex, adele, emulator):
     assert "FW: Plan" in subjects(adele, "drafts")
     assert send(adele, saved) == ["NoError"]
     assert "FW: Plan" in subjects(megan, "inbox")
+
+
+def test_a_subject_is_kept_to_255_characters(alex):
+    item_id = draft(alex, "x" * 300)
+    assert alex.get(item_id).first("//t:Message/t:Subject").text == "x" * 255
+
+
+def test_delete_with_a_malformed_change_key(alex):
+    item_id = draft(alex, "Keep")
+    answer = alex.call(f'<m:DeleteItem DeleteType="HardDelete"><m:ItemIds><t:ItemId Id="{item_id}" ChangeKey="XXX"/>'
+                       "</m:ItemIds></m:DeleteItem>")
+    assert answer.response_codes == ["ErrorInvalidChangeKey"]
+    assert subjects(alex, "drafts") == ["Keep"]
+
+
+def test_update_item_can_send_the_draft(alex, adele):
+    item_id = draft(alex, "Later", mailboxes("ToRecipients", ADELE))
+    change_key = alex.get(item_id).first("//t:Message/t:ItemId").get("ChangeKey")
+    answer = alex.call(
+        f'<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SendAndSaveCopy"><m:ItemChanges>'
+        f'<t:ItemChange><t:ItemId Id="{item_id}" ChangeKey="{change_key}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="item:Subject"/><t:Message><t:Subject>Now</t:Subject></t:Message></t:SetItemField>'
+        "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    assert answer.xpath("//m:Items/*") == []
+    assert subjects(adele, "inbox") == ["Now"] and subjects(alex, "sentitems") == ["Now"]
+
+
+def test_the_organizer_cancels_with_cancel_calendar_item(alex, adele):
+    meeting, _ = alex.create_meeting("Lunch", "2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
+    answer = alex.call('<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:CancelCalendarItem>'
+                       f'<t:ReferenceItemId Id="{meeting}"/></t:CancelCalendarItem></m:Items></m:CreateItem>')
+    assert answer.response_codes == ["NoError"], answer.content
+    assert answer.first("//t:MeetingCancellation/t:ItemId") is not None
+    assert "Canceled: Lunch" in subjects(adele, "inbox")
+    again = alex.call('<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:CancelCalendarItem>'
+                      f'<t:ReferenceItemId Id="{meeting}"/></t:CancelCalendarItem></m:Items></m:CreateItem>')
+    assert again.response_codes == ["ErrorItemNotFound"]

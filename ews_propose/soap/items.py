@@ -592,7 +592,7 @@ def read_new_item(el: etree._Element) -> NewItem:
             continue
         name = localname(child)
         if name == "Subject":
-            new.subject = child.text or ""
+            new.subject = read_subject(child)
         elif name == "Body":
             new.body, new.body_type = read_body(child)
         elif name == "Sensitivity":
@@ -681,13 +681,21 @@ def read_reply(el: etree._Element, proposals_open: Callable[[etree._Element], No
     return reference, reply
 
 
+MAX_SUBJECT = 255
+
+
+def read_subject(el: etree._Element) -> str:
+    """Exchange keeps the first 255 characters of a longer Subject."""
+    return (el.text or "")[:MAX_SUBJECT]
+
+
 # UpdateItem: FieldURI -> (rules field, reader of the value element)
 def _reader_text(child):
     return child.text or ""
 
 
 UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
-    "item:Subject": ("subject", _reader_text),
+    "item:Subject": ("subject", lambda c: read_subject(c)),
     "item:Body": ("body", read_body),
     "item:Importance": ("importance", lambda c: parse_enum(c, c.text, IMPORTANCE, "Importance")),
     "item:Sensitivity": ("sensitivity", lambda c: parse_enum(c, c.text, SENSITIVITY, "Sensitivity")),

@@ -33,8 +33,9 @@ def UpdateItem(req: EwsRequest, request):
     send = request.get("SendMeetingInvitationsOrCancellations")
     if send is not None:
         send = parse_enum(request, send, SEND_UPDATES, "the SendMeetingInvitationsOrCancellations attribute")
-    if request.get("MessageDisposition") is not None:
-        parse_enum(request, request.get("MessageDisposition"), DISPOSITIONS, "the MessageDisposition attribute")
+    disposition = request.get("MessageDisposition")
+    if disposition is not None:
+        parse_enum(request, disposition, DISPOSITIONS, "the MessageDisposition attribute")
     changes_el = request.find(M + "ItemChanges")
     if changes_el is None:
         raise SchemaViolation("The element 'UpdateItem' is missing its required child 'ItemChanges'.", request)
@@ -69,6 +70,17 @@ def UpdateItem(req: EwsRequest, request):
         except Exception as exc:
             msg = out.failure(exc)
             sub(msg, M + "Items")
+            continue
+        if disposition in ("SendOnly", "SendAndSaveCopy") and item.kind == m.MESSAGE and item.is_draft:
+            # The updated draft is sent; as with CreateItem, a sent message has no id to return.
+            try:
+                req.mailbox.send_draft(req.actor, item.id, m.SENT if disposition == "SendAndSaveCopy" else None)
+            except Exception as exc:
+                sub(out.failure(exc), M + "Items")
+                continue
+            msg = out.success()
+            sub(msg, M + "Items")
+            sub(sub(msg, M + "ConflictResults"), T + "Count", "0")
             continue
         msg = out.success()
         sub(msg, M + "Items").append(id_element(item))
