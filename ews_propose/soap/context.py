@@ -15,6 +15,7 @@ from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from ..rules.folders import FolderRules
 from ..rules.mailbox import MailboxRules
+from ..rules.notifications import NotificationRules
 from ..rules.sync import SyncRules
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
@@ -37,12 +38,14 @@ class ServerState:
     mailbox: MailboxRules = field(init=False)
     sync: SyncRules = field(init=False)
     attachments: AttachmentRules = field(init=False)
+    notifications: NotificationRules = field(init=False)
 
     def __post_init__(self) -> None:
         self.folders = FolderRules(self.rules.store)
         self.mailbox = MailboxRules(self.rules.store, self.directory, self.folders, self.rules.now)
         self.sync = SyncRules(self.rules.store, self.folders)
         self.attachments = AttachmentRules(self.rules.store)
+        self.notifications = NotificationRules(self.rules.store, self.folders, self.rules.now)
 
 
 class EwsRequest:
@@ -56,6 +59,7 @@ class EwsRequest:
         self.mailbox = state.mailbox
         self.sync = state.sync
         self.attachments = state.attachments
+        self.notifications = state.notifications
         self.directory = state.directory
         self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller

@@ -34,6 +34,8 @@ _CODES = {
     R.NO_RECIPIENTS: "ErrorInvalidRecipients",
     R.INVALID_SYNC_STATE: "ErrorInvalidSyncStateData",
     R.ATTACHMENT_NOT_FOUND: "ErrorInvalidAttachmentId",
+    R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
+    R.INVALID_WATERMARK: "ErrorInvalidWatermark",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",
