@@ -70,3 +70,33 @@ def test_automatic_replies_are_kept_per_mailbox(alex, adele):
                           "<t:Duration><t:StartTime>2027-01-04T00:00:00Z</t:StartTime>"
                           "<t:EndTime>2026-12-20T00:00:00Z</t:EndTime></t:Duration>")
     assert backwards.first("//m:ResponseCode").text == "ErrorCalendarEndDateIsEarlierThanStartDate"
+
+
+def test_no_delegates_and_each_user_named_is_answered(alex):
+    answer = alex.call(
+        '<m:GetDelegate IncludePermissions="true"><m:Mailbox><t:EmailAddress>AlexW@contoso.com</t:EmailAddress>'
+        "</m:Mailbox><m:UserIds><t:UserId><t:SID>S-1-XXX</t:SID></t:UserId>"
+        "<t:UserId><t:PrimarySmtpAddress>nobody@example.com</t:PrimarySmtpAddress></t:UserId>"
+        "<t:UserId><t:PrimarySmtpAddress>AdeleV@contoso.com</t:PrimarySmtpAddress></t:UserId>"
+        "</m:UserIds></m:GetDelegate>")
+    assert [el.text for el in answer.xpath("//m:DelegateUserResponseMessageType/m:ResponseCode")] == [
+        "ErrorInvalidUserSid", "ErrorDelegateNoUser", "ErrorNotDelegate"]
+    other = alex.call('<m:GetDelegate IncludePermissions="false"><m:Mailbox><t:EmailAddress>AdeleV@contoso.com'
+                      "</t:EmailAddress></m:Mailbox></m:GetDelegate>")
+    assert other.first("//m:ResponseCode").text == "ErrorAccessDenied"
+
+
+def test_mail_tips_carry_automatic_replies(alex, adele):
+    oof(adele, "<t:OofState>Enabled</t:OofState><t:ExternalAudience>All</t:ExternalAudience>"
+               "<t:InternalReply><t:Message>On leave</t:Message></t:InternalReply>"
+               "<t:ExternalReply><t:Message>Away</t:Message></t:ExternalReply>", who="AdeleV@contoso.com")
+    answer = alex.call(
+        "<m:GetMailTips><m:SendingAs><t:EmailAddress>AlexW@contoso.com</t:EmailAddress></m:SendingAs>"
+        "<m:Recipients><t:Mailbox><t:EmailAddress>AdeleV@contoso.com</t:EmailAddress></t:Mailbox>"
+        "<t:Mailbox><t:EmailAddress>ghost@contoso.com</t:EmailAddress></t:Mailbox></m:Recipients>"
+        "<m:MailTipsRequested>All</m:MailTipsRequested></m:GetMailTips>")
+    tips = answer.xpath("//m:MailTips")
+    assert [t.findtext("{*}RecipientAddress/{*}EmailAddress") for t in tips] == ["AdeleV@contoso.com",
+                                                                                 "ghost@contoso.com"]
+    assert tips[0].findtext("{*}OutOfOffice/{*}ReplyBody/{*}Message") == "On leave"
+    assert [t.findtext("{*}InvalidRecipient") for t in tips] == ["false", "true"]

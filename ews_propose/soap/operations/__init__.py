@@ -69,6 +69,7 @@ def all_services() -> list[type[Service]]:
         get_item,
         get_server_time_zones,
         get_user_availability,
+        mailbox_calls,
         move_item,
         notifications,
         oof_settings,
@@ -83,4 +84,5 @@ def all_services() -> list[type[Service]]:
                                 find_folder, create_folder, delete_folder, update_folder)] + [
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
-        sync.hierarchy_service, *attachments.services, *notifications.services]
+        sync.hierarchy_service, *attachments.services, *notifications.services,
+        *mailbox_calls.services]
