@@ -221,13 +221,15 @@ def test_exchangelib_is_told_once_that_an_operation_is_missing(emulator):
     reads as 'wrong version'; an unsupported operation must stop it at the first try."""
     from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
     from exchangelib.errors import ErrorInvalidOperation
-    from exchangelib.services import GetDelegate
+    from exchangelib.properties import UserConfigurationName
+    from exchangelib.services import GetUserConfiguration
 
     config = Configuration(service_endpoint=emulator.endpoint, auth_type=BASIC,
                            credentials=Credentials("AlexW@contoso.com", "alex-demo-pw"))
     account = Account("AlexW@contoso.com", config=config, autodiscover=False, access_type=DELEGATE)
     before = len(emulator.exchanges)
-    with pytest.raises(ErrorInvalidOperation, match="GetDelegate"):
-        list(GetDelegate(account=account).call(user_ids=None, include_permissions=True))
+    with pytest.raises(ErrorInvalidOperation, match="GetUserConfiguration"):
+        GetUserConfiguration(account=account).get(user_configuration_name=UserConfigurationName(
+            name="Test", folder=account.inbox), properties="All")
     calls = [ex.operation for ex in emulator.exchanges[before:]]
-    assert calls.count("GetDelegate") == 1, calls
+    assert calls.count("GetUserConfiguration") == 1, calls
