@@ -141,3 +141,20 @@ def test_the_organizer_cancels_with_cancel_calendar_item(alex, adele):
     again = alex.call('<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:CancelCalendarItem>'
                       f'<t:ReferenceItemId Id="{meeting}"/></t:CancelCalendarItem></m:Items></m:CreateItem>')
     assert again.response_codes == ["ErrorItemNotFound"]
+
+
+def test_common_fields_are_kept_as_written(alex):
+    answer = alex.call(
+        '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>Kept</t:Subject>'
+        "<t:InReplyTo>&lt;abc@example.com&gt;</t:InReplyTo><t:ReminderIsSet>true</t:ReminderIsSet>"
+        "<t:ReminderMinutesBeforeStart>42</t:ReminderMinutesBeforeStart><t:Culture>da-DK</t:Culture>"
+        "</t:Message></m:Items></m:CreateItem>")
+    item_id = answer.first("//t:Message/t:ItemId").get("Id")
+    got = alex.get(item_id)
+    assert got.first("//t:Message/t:InReplyTo").text == "<abc@example.com>"
+    assert got.first("//t:Message/t:ReminderIsSet").text == "true"
+    assert got.first("//t:Message/t:ReminderMinutesBeforeStart").text == "42"
+    assert got.first("//t:Message/t:Culture").text == "da-DK"
+    plain = alex.get(draft(alex, "Plain"))
+    assert plain.first("//t:Message/t:ReminderIsSet").text == "false"
+    assert plain.first("//t:Message/t:Culture").text == "en-US"

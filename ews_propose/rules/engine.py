@@ -91,7 +91,7 @@ MOVE_TO_DELETED = "move_to_deleted"
 UPDATABLE_FIELDS = frozenset(
     {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
      "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
-     "reminder_is_set", "extended"}
+     "reminder_is_set", "extended", "in_reply_to", "culture"}
 )
 _TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
 _ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
@@ -146,6 +146,8 @@ class NewItem:
     reminder_is_set: bool = True
     extended: list[dict] = field(default_factory=list)  # extended (MAPI) properties, as Item.extended
     attachments: list[dict] = field(default_factory=list)  # inline attachments, as Item.attachments
+    in_reply_to: str = ""
+    culture: str = ""
 
 
 @dataclass
@@ -267,6 +269,8 @@ class MeetingRules:
             categories=list(new.categories),
             extended=[dict(p) for p in new.extended],
             attachments=[dict(a) for a in new.attachments],
+            in_reply_to=new.in_reply_to,
+            culture=new.culture,
             uid=new.uid or ids.new_uid(),
             start=new.start,
             end=new.end,
@@ -316,6 +320,10 @@ class MeetingRules:
             categories=list(new.categories),
             extended=[dict(p) for p in new.extended],
             attachments=[dict(a) for a in new.attachments],
+            in_reply_to=new.in_reply_to,
+            culture=new.culture,
+            reminder_minutes=new.reminder_minutes,
+            reminder_is_set=new.reminder_is_set,
         )
         with self.store.transaction() as tx:
             if disposition == SAVE_ONLY:
@@ -517,7 +525,7 @@ class MeetingRules:
                     E.STALE_CHANGE_KEY,
                     "The item was changed since the ChangeKey the client sent; read it again.",
                 )
-            if not set(changes) <= {"is_read", "categories", "extended"} and item.kind != CALENDAR_ITEM and (
+            if not set(changes) <= {"is_read", "categories", "extended", "in_reply_to", "culture"} and item.kind != CALENDAR_ITEM and (
                 set(changes) & (_TIME_FIELDS | {"location", "allow_new_time_proposal", "free_busy"})
             ):
                 raise RuleError(E.INVALID_FIELD_VALUE, "Only calendar items have times and locations.")

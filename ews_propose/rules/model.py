@@ -110,6 +110,8 @@ class Item:
     importance: str = "Normal"
     sensitivity: str = "Normal"
     categories: list[str] = field(default_factory=list)
+    in_reply_to: str = ""  # InReplyTo, as written
+    culture: str = ""  # Culture, as written ("" = the server's, en-US)
     # extended (MAPI) properties: {"key", "uri": {attribute: value}, "values": [text], "array": bool}
     extended: list[dict] = field(default_factory=list)
     # attachments: {"aid", "kind": "file"|"item", "name", "content_type", "content_id", "is_inline",

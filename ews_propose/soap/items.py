@@ -317,7 +317,9 @@ def _is_response_requested(item: Item) -> bool | None:
 
 
 def _has_reminder(item: Item) -> bool:
-    return item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST)
+    # Messages and generic items keep the reminder they were given; meeting responses
+    # and cancellations have none.
+    return item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST, m.MESSAGE, m.GENERIC)
 
 
 def _reminder_is_set(item: Item) -> bool:
@@ -358,7 +360,9 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:HasAttachments", "HasAttachments", _plain(_has_attachments), True, None),
     # written by the shape's own writer (see _plan): only the properties it asks for
     ("item:ExtendedProperty", "ExtendedProperty", _plain(lambda out, item, reader: None), False, None),
-    ("item:Culture", "Culture", _const("en-US"), True, None),
+    ("item:InReplyTo", "InReplyTo", _text("in_reply_to"), True, None),
+    ("item:Culture", "Culture", _plain(lambda out, item, reader: _el(out, "Culture", item.culture or "en-US")),
+     True, None),
     # MessageType
     ("message:Sender", "Sender", _single_recipient("sender"), True, None),
     ("message:ToRecipients", "ToRecipients", _recipients("to"), True, None),
@@ -413,7 +417,7 @@ _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested
 _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequested"]
 
 _ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
-         "Size", "Categories", "Importance", "IsDraft", "DateTimeSent", "DateTimeCreated",
+         "Size", "Categories", "Importance", "InReplyTo", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "ExtendedProperty", "Culture"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
@@ -587,6 +591,8 @@ def read_new_item(el: etree._Element) -> NewItem:
     """A CalendarItem, Message or (generic) Item element of CreateItem."""
     kind = {T + "CalendarItem": m.CALENDAR_ITEM, T + "Item": m.GENERIC}.get(el.tag, m.MESSAGE)
     new = NewItem(kind=kind)
+    if kind != m.CALENDAR_ITEM:  # only calendar items have a reminder unless one is given
+        new.reminder_is_set, new.reminder_minutes = False, 0
     for child in el:
         if not isinstance(child.tag, str):
             continue
@@ -607,6 +613,10 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.reminder_minutes = parse_int(child)
         elif name == "IsRead":
             new.is_read = parse_bool(child)
+        elif name == "InReplyTo":
+            new.in_reply_to = child.text or ""
+        elif name == "Culture":
+            new.culture = (child.text or "").strip()
         elif name == "Attachments":
             from .attachments import read_attachments
             new.attachments = read_attachments(child)
@@ -701,6 +711,8 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "item:Sensitivity": ("sensitivity", lambda c: parse_enum(c, c.text, SENSITIVITY, "Sensitivity")),
     "item:Categories": ("categories", lambda c: [s.text or "" for s in c.findall(T + "String")]),
     "item:ReminderIsSet": ("reminder_is_set", parse_bool),
+    "item:InReplyTo": ("in_reply_to", _reader_text),
+    "item:Culture": ("culture", lambda c: (c.text or "").strip()),
     "item:ReminderMinutesBeforeStart": ("reminder_minutes", parse_int),
     "message:IsRead": ("is_read", parse_bool),
     "calendar:Start": ("start", parse_datetime),
@@ -711,7 +723,8 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
         "free_busy", lambda c: parse_enum(c, c.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")),
     "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
 }
-_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": []}
+_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "in_reply_to": "",
+            "culture": ""}
 
 
 def read_changes(item_change: etree._Element) -> dict[str, object]:

@@ -35,6 +35,10 @@ def _organizer(item: Item) -> str | None:
 QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
     "item:Categories": (lambda i: i.categories, "strlist"),
+    "item:InReplyTo": (lambda i: i.in_reply_to, "str"),
+    "item:Culture": (lambda i: i.culture or "en-US", "str"),
+    "item:ReminderIsSet": (lambda i: i.reminder_is_set, "bool"),
+    "item:ReminderMinutesBeforeStart": (lambda i: i.reminder_minutes, "int"),
     "item:ItemClass": (lambda i: i.item_class, "str"),
     "item:Body": (lambda i: i.body, "str"),
     "item:DateTimeReceived": (lambda i: i.received, "datetime"),

@@ -162,14 +162,17 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
         return _cancel(req, p.reference or "", disposition)
     if p.response is not None:
         subject, body, body_type, to, cc, bcc = req.mailbox.compose(req.actor, p.response)
-        p.new = NewItem(kind=m.MESSAGE, subject=subject, body=body, body_type=body_type, to=to, cc=cc, bcc=bcc)
+        p.new = NewItem(kind=m.MESSAGE, subject=subject, body=body, body_type=body_type, to=to, cc=cc, bcc=bcc,
+                        reminder_is_set=False, reminder_minutes=0)
     new = p.new
     assert new is not None
     if new.kind == m.GENERIC:
         return [req.mailbox.create_generic(req.actor, new.subject, new.body, new.body_type,
                                            saved_folder or m.DRAFTS, importance=new.importance,
                                            sensitivity=new.sensitivity, categories=list(new.categories),
-                                           extended=list(new.extended))]
+                                           extended=list(new.extended), in_reply_to=new.in_reply_to,
+                                           culture=new.culture, reminder_is_set=new.reminder_is_set,
+                                           reminder_minutes=new.reminder_minutes)]
     if new.kind == m.CALENDAR_ITEM:
         if invitations is None:
             raise ItemError("ErrorSendMeetingInvitationsRequired",
