@@ -158,3 +158,31 @@ def test_common_fields_are_kept_as_written(alex):
     plain = alex.get(draft(alex, "Plain"))
     assert plain.first("//t:Message/t:ReminderIsSet").text == "false"
     assert plain.first("//t:Message/t:Culture").text == "en-US"
+
+
+def test_message_header_fields_are_kept_and_updated(alex):
+    answer = alex.call(
+        '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>Headers</t:Subject>'
+        "<t:IsReadReceiptRequested>true</t:IsReadReceiptRequested>"
+        "<t:InternetMessageId>&lt;m1@example.com&gt;</t:InternetMessageId>"
+        "<t:References>&lt;m0@example.com&gt;</t:References>"
+        f"{mailboxes('ReplyTo', MEGAN)}</t:Message></m:Items></m:CreateItem>")
+    el = answer.first("//t:Message/t:ItemId")
+    got = alex.get(el.get("Id"))
+    assert got.first("//t:Message/t:IsReadReceiptRequested").text == "true"
+    assert got.first("//t:Message/t:IsDeliveryReceiptRequested").text == "false"
+    assert got.first("//t:Message/t:InternetMessageId").text == "<m1@example.com>"
+    assert got.first("//t:Message/t:References").text == "<m0@example.com>"
+    assert got.first("//t:Message/t:ReplyTo/t:Mailbox/t:Name").text == "Megan Bowen"
+    updated = alex.call(
+        f'<m:UpdateItem ConflictResolution="AlwaysOverwrite" MessageDisposition="SaveOnly"><m:ItemChanges>'
+        f'<t:ItemChange><t:ItemId Id="{el.get("Id")}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="message:IsDeliveryReceiptRequested"/><t:Message>'
+        "<t:IsDeliveryReceiptRequested>true</t:IsDeliveryReceiptRequested></t:Message></t:SetItemField>"
+        '<t:DeleteItemField><t:FieldURI FieldURI="message:References"/></t:DeleteItemField>'
+        "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+    assert updated.response_codes == ["NoError"], updated.content
+    got = alex.get(el.get("Id"))
+    assert got.first("//t:Message/t:IsDeliveryReceiptRequested").text == "true"
+    assert got.xpath("//t:Message/t:References") == []
+    assert got.first("//t:Message/t:IsReadReceiptRequested").text == "true"

@@ -91,7 +91,7 @@ MOVE_TO_DELETED = "move_to_deleted"
 UPDATABLE_FIELDS = frozenset(
     {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
      "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
-     "reminder_is_set", "extended", "in_reply_to", "culture"}
+     "reminder_is_set", "extended", "in_reply_to", "culture", "message_fields", "reply_to"}
 )
 _TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
 _ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
@@ -148,6 +148,8 @@ class NewItem:
     attachments: list[dict] = field(default_factory=list)  # inline attachments, as Item.attachments
     in_reply_to: str = ""
     culture: str = ""
+    message_fields: dict = field(default_factory=dict)  # as Item.message_fields
+    reply_to: list[Person] = field(default_factory=list)
 
 
 @dataclass
@@ -322,6 +324,8 @@ class MeetingRules:
             attachments=[dict(a) for a in new.attachments],
             in_reply_to=new.in_reply_to,
             culture=new.culture,
+            message_fields=dict(new.message_fields),
+            reply_to=[self._resolve(p) for p in new.reply_to],
             reminder_minutes=new.reminder_minutes,
             reminder_is_set=new.reminder_is_set,
         )
@@ -525,7 +529,8 @@ class MeetingRules:
                     E.STALE_CHANGE_KEY,
                     "The item was changed since the ChangeKey the client sent; read it again.",
                 )
-            if not set(changes) <= {"is_read", "categories", "extended", "in_reply_to", "culture"} and item.kind != CALENDAR_ITEM and (
+            if not set(changes) <= {"is_read", "categories", "extended", "in_reply_to", "culture",
+                                    "message_fields", "reply_to"} and item.kind != CALENDAR_ITEM and (
                 set(changes) & (_TIME_FIELDS | {"location", "allow_new_time_proposal", "free_busy"})
             ):
                 raise RuleError(E.INVALID_FIELD_VALUE, "Only calendar items have times and locations.")

@@ -316,6 +316,25 @@ def _is_response_requested(item: Item) -> bool | None:
     return item.is_response_requested if item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST) else None
 
 
+# A message's header fields kept as written (Item.message_fields), with their defaults.
+MESSAGE_FIELDS = {"IsReadReceiptRequested": "false", "IsDeliveryReceiptRequested": "false",
+                  "InternetMessageId": None, "IsResponseRequested": None, "References": None}
+_BOOL_FIELDS = ("IsReadReceiptRequested", "IsDeliveryReceiptRequested", "IsResponseRequested")
+
+
+def _message_field(name: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(out, item, reader):
+            value = item.message_fields.get(name, MESSAGE_FIELDS[name])
+            if name == "IsResponseRequested" and value is None:
+                value = _is_response_requested(item)
+                value = None if value is None else ("true" if value else "false")
+            if value is not None:
+                _el(out, tag, value)
+        return write
+    return make
+
+
 def _has_reminder(item: Item) -> bool:
     # Messages and generic items keep the reminder they were given; meeting responses
     # and cancellations have none.
@@ -368,12 +387,17 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("message:ToRecipients", "ToRecipients", _recipients("to"), True, None),
     ("message:CcRecipients", "CcRecipients", _recipients("cc"), True, None),
     ("message:BccRecipients", "BccRecipients", _recipients("bcc"), False, None),
-    ("message:IsReadReceiptRequested", "IsReadReceiptRequested", _const("false"), True, None),
-    ("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", _const("false"), True, None),
+    ("message:IsReadReceiptRequested", "IsReadReceiptRequested", _message_field("IsReadReceiptRequested"), True,
+     None),
+    ("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", _message_field("IsDeliveryReceiptRequested"),
+     True, None),
+    ("message:InternetMessageId", "InternetMessageId", _message_field("InternetMessageId"), True, None),
+    ("message:References", "References", _message_field("References"), True, None),
+    ("message:ReplyTo", "ReplyTo", _recipients("reply_to"), True, None),
     ("message:ConversationTopic", "ConversationTopic", _text("subject", empty_ok=True), True, None),
     ("message:From", "From", _single_recipient("sender"), True, None),
     ("message:IsRead", "IsRead", _bool("is_read"), True, None),
-    ("message:IsResponseRequested", "IsResponseRequested", _bool(_is_response_requested), True, None),
+    ("message:IsResponseRequested", "IsResponseRequested", _message_field("IsResponseRequested"), True, None),
     # MeetingMessageType
     ("meeting:AssociatedCalendarItemId", "AssociatedCalendarItemId", _plain(_associated), True, None),
     ("meeting:IsDelegated", "IsDelegated", _const("false"), True, None),
@@ -421,7 +445,8 @@ _ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Bod
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "ExtendedProperty", "Culture"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
-            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "message:IsResponseRequested"]
+            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "InternetMessageId", "IsRead",
+            "message:IsResponseRequested", "References", "ReplyTo"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
                     "ResponseType", "UID", "DateTimeStamp"]
 _CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
@@ -615,6 +640,10 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.is_read = parse_bool(child)
         elif name == "InReplyTo":
             new.in_reply_to = child.text or ""
+        elif name in MESSAGE_FIELDS and kind == m.MESSAGE:
+            new.message_fields[name] = _message_value(child)
+        elif name == "ReplyTo" and kind == m.MESSAGE:
+            new.reply_to = read_recipients(child)
         elif name == "Culture":
             new.culture = (child.text or "").strip()
         elif name == "Attachments":
@@ -694,6 +723,13 @@ def read_reply(el: etree._Element, proposals_open: Callable[[etree._Element], No
 MAX_SUBJECT = 255
 
 
+def _message_value(el: etree._Element) -> str:
+    name = localname(el)
+    if name in _BOOL_FIELDS:
+        return "true" if parse_bool(el) else "false"
+    return el.text or ""
+
+
 def read_subject(el: etree._Element) -> str:
     """Exchange keeps the first 255 characters of a longer Subject."""
     return (el.text or "")[:MAX_SUBJECT]
@@ -712,6 +748,10 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "item:Categories": ("categories", lambda c: [s.text or "" for s in c.findall(T + "String")]),
     "item:ReminderIsSet": ("reminder_is_set", parse_bool),
     "item:InReplyTo": ("in_reply_to", _reader_text),
+    "message:ReplyTo": ("reply_to", read_recipients),
+    **{f"message:{name}": ("message_fields", lambda c: (localname(c), _message_value(c)))
+       for name in MESSAGE_FIELDS if name != "IsResponseRequested"},
+    "message:IsResponseRequested": ("message_fields", lambda c: ("IsResponseRequested", _message_value(c))),
     "item:Culture": ("culture", lambda c: (c.text or "").strip()),
     "item:ReminderMinutesBeforeStart": ("reminder_minutes", parse_int),
     "message:IsRead": ("is_read", parse_bool),
@@ -724,7 +764,7 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
 }
 _CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "in_reply_to": "",
-            "culture": ""}
+            "culture": "", "reply_to": []}
 
 
 def read_changes(item_change: etree._Element) -> dict[str, object]:
@@ -736,8 +776,21 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
     if updates is None:
         raise SchemaViolation("The element 'ItemChange' is missing its required child 'Updates'.", item_change)
     changes: dict[str, object] = {}
+    header_ops: list[tuple[str, str | None]] = []
     for op in updates:
         if not isinstance(op.tag, str):
+            continue
+        uri_el = op.find(T + "FieldURI")
+        if uri_el is not None and UPDATE_FIELDS.get(uri_el.get("FieldURI") or "", ("",))[0] == "message_fields":
+            element = (uri_el.get("FieldURI") or "").split(":", 1)[1]
+            if localname(op) == "DeleteItemField":
+                header_ops.append((element, None))
+                continue
+            holder = next((c for c in op if isinstance(c.tag, str) and c is not uri_el), None)
+            value_el = holder.find(T + element) if holder is not None else None
+            if value_el is None:
+                raise SchemaViolation(f"SetItemField for message:{element} carries no value.", op)
+            header_ops.append((element, _message_value(value_el)))
             continue
         ext_el = op.find(T + "ExtendedFieldURI")
         if ext_el is not None:
@@ -771,6 +824,8 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
         changes[field_name] = read(value_el)
     if "body" in changes:
         changes["body"], changes["body_type"] = changes["body"]  # type: ignore[misc]
+    if header_ops:
+        changes["message_fields"] = header_ops  # merged into the item's by UpdateItem
     return changes
 
 

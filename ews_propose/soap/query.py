@@ -36,6 +36,11 @@ QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
     "item:Categories": (lambda i: i.categories, "strlist"),
     "item:InReplyTo": (lambda i: i.in_reply_to, "str"),
+    "message:InternetMessageId": (lambda i: i.message_fields.get("InternetMessageId"), "str"),
+    "message:References": (lambda i: i.message_fields.get("References"), "str"),
+    "message:IsReadReceiptRequested": (lambda i: i.message_fields.get("IsReadReceiptRequested") == "true", "bool"),
+    "message:IsDeliveryReceiptRequested": (
+        lambda i: i.message_fields.get("IsDeliveryReceiptRequested") == "true", "bool"),
     "item:Culture": (lambda i: i.culture or "en-US", "str"),
     "item:ReminderIsSet": (lambda i: i.reminder_is_set, "bool"),
     "item:ReminderMinutesBeforeStart": (lambda i: i.reminder_minutes, "int"),

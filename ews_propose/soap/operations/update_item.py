@@ -61,6 +61,15 @@ def UpdateItem(req: EwsRequest, request):
                 for key, prop in changes["extended"]:  # type: ignore[union-attr]
                     props = merge(props, prop, key)
                 changes["extended"] = props
+            if "message_fields" in changes:
+                changes = dict(changes)
+                fields = dict(current.message_fields)
+                for element, value in changes["message_fields"]:  # type: ignore[union-attr]
+                    if value is None:
+                        fields.pop(element, None)
+                    else:
+                        fields[element] = value
+                changes["message_fields"] = fields
             if current.kind == m.CALENDAR_ITEM and send is None:
                 raise ItemError(
                     "ErrorSendMeetingInvitationsOrCancellationsRequired",
