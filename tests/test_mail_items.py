@@ -186,3 +186,14 @@ def test_message_header_fields_are_kept_and_updated(alex):
     assert got.first("//t:Message/t:IsDeliveryReceiptRequested").text == "true"
     assert got.xpath("//t:Message/t:References") == []
     assert got.first("//t:Message/t:IsReadReceiptRequested").text == "true"
+
+
+def test_reminder_due_by_is_accepted_in_a_restriction_and_matches_nothing(alex):
+    draft(alex, "Any")
+    answer = alex.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+        '<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:ReminderDueBy"/><t:FieldURIOrConstant>'
+        '<t:Constant Value="2026-12-01T12:00:00Z"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>'
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
+    assert answer.response_codes == ["NoError"], answer.content
+    assert answer.first("//m:RootFolder").get("TotalItemsInView") == "0"

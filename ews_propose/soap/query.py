@@ -36,6 +36,9 @@ QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
     "item:Categories": (lambda i: i.categories, "strlist"),
     "item:InReplyTo": (lambda i: i.in_reply_to, "str"),
+    # Exchange accepts these in a restriction, and nothing matches (it does not search them)
+    "item:ReminderDueBy": (lambda i: None, "datetime"),
+    "message:ConversationIndex": (lambda i: None, "str"),
     "message:InternetMessageId": (lambda i: i.message_fields.get("InternetMessageId"), "str"),
     "message:References": (lambda i: i.message_fields.get("References"), "str"),
     "message:IsReadReceiptRequested": (lambda i: i.message_fields.get("IsReadReceiptRequested") == "true", "bool"),
