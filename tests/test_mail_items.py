@@ -197,3 +197,20 @@ def test_reminder_due_by_is_accepted_in_a_restriction_and_matches_nothing(alex):
         '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
     assert answer.response_codes == ["NoError"], answer.content
     assert answer.first("//m:RootFolder").get("TotalItemsInView") == "0"
+
+
+def test_mark_as_junk_moves_to_junk_email_and_back(alex):
+    item_id = draft(alex, "Spam?")
+
+    def mark(junk, move):
+        return alex.call(f'<m:MarkAsJunk IsJunk="{junk}" MoveItem="{move}"><m:ItemIds><t:ItemId Id="{item_id}"/>'
+                         "</m:ItemIds></m:MarkAsJunk>")
+
+    stay = mark("true", "false")
+    assert stay.response_codes == ["NoError"] and stay.xpath("//m:MovedItemId") == []
+    assert subjects(alex, "drafts") == ["Spam?"]
+    moved = mark("true", "true")
+    assert moved.first("//m:MovedItemId").get("Id") == item_id
+    assert subjects(alex, "junkemail") == ["Spam?"]
+    mark("false", "true")
+    assert subjects(alex, "inbox") == ["Spam?"] and subjects(alex, "junkemail") == []

@@ -82,7 +82,7 @@ def all_services() -> list[type[Service]]:
     return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
                                 convert_id, get_user_availability, get_server_time_zones,
                                 find_folder, create_folder, delete_folder, update_folder)] + [
-        delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
+        delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
         sync.hierarchy_service, *attachments.services, *notifications.services,
         *mailbox_calls.services]
