@@ -214,3 +214,14 @@ def test_mark_as_junk_moves_to_junk_email_and_back(alex):
     assert subjects(alex, "junkemail") == ["Spam?"]
     mark("false", "true")
     assert subjects(alex, "inbox") == ["Spam?"] and subjects(alex, "junkemail") == []
+
+
+def test_text_body_is_the_body_as_text(alex):
+    answer = alex.call(
+        '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>Rich</t:Subject>'
+        '<t:Body BodyType="HTML">&lt;html&gt;&lt;body&gt;&lt;p&gt;Hello &lt;b&gt;HTML&lt;/b&gt;&lt;/p&gt;'
+        "&lt;/body&gt;&lt;/html&gt;</t:Body></t:Message></m:Items></m:CreateItem>")
+    item_id = answer.first("//t:Message/t:ItemId").get("Id")
+    got = alex.get(item_id, "IdOnly", ("item:TextBody",))
+    assert got.first("//t:Message/t:TextBody").text == "Hello HTML"
+    assert got.first("//t:Message/t:TextBody").get("BodyType") == "Text"

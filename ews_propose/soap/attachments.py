@@ -105,7 +105,7 @@ def full_element(parent: etree._Element, item: Item, att: dict, reader: Reader) 
     if att["kind"] == "item":
         embedded = from_record(att["item"])
         embedded.id = attachment_id(item.id, att["aid"])  # the embedded item has no id of its own
-        inner = item_element(embedded, Shape("Default", frozenset({"item:Body"})), reader)
+        inner = item_element(embedded, Shape("Default", frozenset({"item:Body", "item:TextBody"})), reader)
         inner.remove(inner.find(T + "ItemId"))
         pfi = inner.find(T + "ParentFolderId")
         if pfi is not None:

@@ -259,6 +259,17 @@ def _has_attachments(out, item, reader):
     out.append(f"<t:HasAttachments>{'true' if visible else 'false'}</t:HasAttachments>")
 
 
+def _text_body(out, item, reader):
+    text = item.body or ""
+    if item.body_type == "HTML" and text.strip():
+        from lxml import html
+        try:
+            text = html.fromstring(text).text_content()
+        except (etree.ParserError, ValueError):
+            pass
+    out.append(f'<t:TextBody BodyType="Text">{esc(text)}</t:TextBody>')
+
+
 def _categories(out, item, reader):
     if item.categories:
         out.append("<t:Categories>" + "".join(f"<t:String>{esc(c)}</t:String>" for c in item.categories)
@@ -380,6 +391,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     # written by the shape's own writer (see _plan): only the properties it asks for
     ("item:ExtendedProperty", "ExtendedProperty", _plain(lambda out, item, reader: None), False, None),
     ("item:InReplyTo", "InReplyTo", _text("in_reply_to"), True, None),
+    ("item:TextBody", "TextBody", _plain(_text_body), False, None),
     ("item:Culture", "Culture", _plain(lambda out, item, reader: _el(out, "Culture", item.culture or "en-US")),
      True, None),
     # MessageType
@@ -443,7 +455,7 @@ _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequest
 _ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
          "Size", "Categories", "Importance", "InReplyTo", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
-         "HasAttachments", "ExtendedProperty", "Culture"]
+         "HasAttachments", "ExtendedProperty", "Culture", "TextBody"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
             "IsDeliveryReceiptRequested", "ConversationTopic", "From", "InternetMessageId", "IsRead",
             "message:IsResponseRequested", "References", "ReplyTo"]
