@@ -206,8 +206,8 @@ def parse_sort(el: etree._Element, fields: dict | None = None) -> Callable[[list
     for order in el.findall(T + "FieldOrder"):
         try:
             uri, getter, kind = _field(order, fields)
-            if kind == "strlist":
-                raise ItemError("ErrorUnsupportedPathForSortGroup", f"Sorting by {uri} is not supported.")
+            if kind == "strlist":  # a multi-valued property sorts by its first value, an empty one first
+                getter, kind = _first_value(getter), "str"
         except ItemError as exc:
             raise ItemError("ErrorUnsupportedPathForSortGroup", exc.message) from None
         descending = order.get("Order", "Ascending") == "Descending"
@@ -219,6 +219,13 @@ def parse_sort(el: etree._Element, fields: dict | None = None) -> Callable[[list
             items = sorted(items, key=lambda i: _sort_key(getter(i), kind), reverse=descending)
         return items
     return sort
+
+
+def _first_value(getter: Callable[[Item], object]) -> Callable[[Item], object]:
+    def first(item: Item) -> object:
+        values = getter(item) or []
+        return values[0] if values else None  # type: ignore[index]
+    return first
 
 
 def _sort_key(value: object, kind: str) -> tuple[int, object]:
