@@ -92,6 +92,9 @@ def test_every_distinguished_folder_of_the_issue_answers_get_folder(alex):
     assert classes["tasks"] == "IPF.Task" and classes["notes"] == "IPF.StickyNote" and classes["root"] is None
     # A distinguished folder this mailbox does not have
     assert get_folder(alex, '<t:DistinguishedFolderId Id="voicemail"/>').response_codes == ["ErrorFolderNotFound"]
+    # No public folders here
+    assert get_folder(alex, '<t:DistinguishedFolderId Id="publicfoldersroot"/>').response_codes == [
+        "ErrorNoPublicFolderReplicaAvailable"]
 
 
 def test_create_rename_move_delete(alex):
