@@ -225,3 +225,30 @@ def test_text_body_is_the_body_as_text(alex):
     got = alex.get(item_id, "IdOnly", ("item:TextBody",))
     assert got.first("//t:Message/t:TextBody").text == "Hello HTML"
     assert got.first("//t:Message/t:TextBody").get("BodyType") == "Text"
+
+
+def test_export_and_upload_round_trip(alex, adele):
+    item_id = draft(alex, "Exported", categories="<t:Categories><t:String>Keep</t:String></t:Categories>")
+    missing = "AUVQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    exported = alex.call(f'<m:ExportItems><m:ItemIds><t:ItemId Id="{item_id}"/><t:ItemId Id="{missing}"/>'
+                         "</m:ItemIds></m:ExportItems>")
+    assert exported.response_codes == ["NoError", "ErrorItemNotFound"], exported.content
+    data = exported.first("//m:Data").text
+    folder = alex.call('<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>'
+                       '<t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>').first("//t:FolderId")
+
+    def upload(soap, action, data, item=""):
+        return soap.call(f'<m:UploadItems><m:Items><t:Item CreateAction="{action}">'
+                         f'<t:ParentFolderId Id="{folder.get("Id")}"/>{item}<t:Data>{data}</t:Data></t:Item>'
+                         "</m:Items></m:UploadItems>")
+
+    created = upload(alex, "CreateNew", data)
+    assert created.response_codes == ["NoError"], created.content
+    new_id = created.first("//m:ItemId").get("Id")
+    assert new_id != item_id and subjects(alex, "inbox") == ["Exported"]
+    assert [s.text for s in alex.get(new_id).xpath("//t:Categories/t:String")] == ["Keep"]
+    again = upload(alex, "Update", data, f'<t:ItemId Id="{new_id}"/>')
+    assert again.first("//m:ItemId").get("Id") == new_id and subjects(alex, "inbox") == ["Exported"]
+    assert upload(alex, "CreateNew", "bm90IGFuIGl0ZW0=").response_codes == ["ErrorInvalidBase64"]
+    # Another mailbox's folder is not there for this one
+    assert upload(adele, "CreateNew", data).response_codes == ["ErrorFolderNotFound"]

@@ -36,6 +36,7 @@ _CODES = {
     R.ATTACHMENT_NOT_FOUND: "ErrorInvalidAttachmentId",
     R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
+    R.INVALID_EXPORT: "ErrorInvalidBase64",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

@@ -63,6 +63,7 @@ def all_services() -> list[type[Service]]:
         delete_folder,
         delete_item,
         directory_calls,
+        export_upload,
         find_folder,
         find_item,
         get_folder,
@@ -85,4 +86,4 @@ def all_services() -> list[type[Service]]:
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
         sync.hierarchy_service, *attachments.services, *notifications.services,
-        *mailbox_calls.services]
+        *mailbox_calls.services, *export_upload.services]
