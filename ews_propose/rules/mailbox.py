@@ -87,7 +87,7 @@ class MailboxRules:
                     item_class=GENERIC_ITEM_CLASS, subject=subject, body=body, body_type=body_type, created=now,
                     received=now, is_read=True, **fields)  # type: ignore[arg-type]
         with self.store.transaction() as tx:
-            self.folders._get(tx, actor, folder)
+            self.folders.within(tx, actor, folder)
             tx.put(item)
         return item
 
@@ -102,7 +102,7 @@ class MailboxRules:
     def _each(self, actor: str, item_ids: Iterable[str], to_folder: str, copy: bool) -> list[Item | RuleError]:
         out: list[Item | RuleError] = []
         with self.store.transaction() as tx:
-            self.folders._get(tx, actor, to_folder)
+            self.folders.within(tx, actor, to_folder)
             for item_id in item_ids:
                 try:
                     item = _owned(tx, actor, item_id)
@@ -125,7 +125,7 @@ class MailboxRules:
             if draft.kind != MESSAGE:
                 raise RuleError(E.NOT_SENDABLE, "Only messages can be sent with SendItem.")
             if save_to is not None:
-                self.folders._get(tx, actor, save_to)
+                self.folders.within(tx, actor, save_to)
             if not (draft.to or draft.cc or draft.bcc):
                 raise RuleError(E.NO_RECIPIENTS, "The message has no recipients.")
             now = self.now()
@@ -198,7 +198,7 @@ class MailboxRules:
         with self.store.transaction() as tx:
             for folder, action, item_id, data in entries:
                 try:
-                    self.folders._get(tx, actor, folder)
+                    self.folders.within(tx, actor, folder)
                     record = _imported(data)
                     target = None
                     if action in ("Update", "UpdateOrCreate") and item_id:

@@ -25,7 +25,7 @@ from . import errors as E
 from .errors import RuleError
 from .folders import FolderRules
 from .model import INBOX, MEETING_MESSAGES, MESSAGE, format_utc
-from .sync import _digest
+from .sync import content_digest
 
 EVENT_TYPES = ("CopiedEvent", "CreatedEvent", "DeletedEvent", "ModifiedEvent", "MovedEvent", "NewMailEvent",
                "FreeBusyChangedEvent")
@@ -107,7 +107,7 @@ class NotificationRules:
             for key in keys:
                 items, _ = tx.list_folder(actor, key)
                 for item in reversed(items):
-                    snap[item.id] = [key, _digest(item), item.is_read, item.kind]
+                    snap[item.id] = [key, content_digest(item), item.is_read, item.kind]
         return snap
 
 

@@ -35,7 +35,8 @@ class Change:
     is_read: bool | None = None
 
 
-def _digest(item: Item) -> str:
+def content_digest(item: Item) -> str:
+    """What a client would see change in an item: its record without ChangeKey and read flag."""
     record = to_record(item)
     record.pop("change_key", None)
     record.pop("is_read", None)
@@ -70,13 +71,13 @@ class SyncRules:
         """(changes, new sync state, whether they are all) of a folder's items."""
         seen = _decode(state, "items", folder, actor)
         with self.store.transaction(write=False) as tx:
-            self.folders._get(tx, actor, folder)
+            self.folders.within(tx, actor, folder)
             current, _ = tx.list_folder(actor, folder)
         current.reverse()  # oldest first, as changes happened
         now = {i.id: i for i in current}
         pending: list[Change] = []
         for item in current:
-            digest, entry = _digest(item), seen.get(item.id)
+            digest, entry = content_digest(item), seen.get(item.id)
             if entry is None:
                 pending.append(Change(CREATE, item.id, item))
             elif entry[0] != digest:
@@ -118,4 +119,4 @@ def _apply(seen: dict, change: Change) -> None:
         seen.pop(change.key, None)
     else:
         assert change.item is not None
-        seen[change.key] = [_digest(change.item), change.item.is_read]
+        seen[change.key] = [content_digest(change.item), change.item.is_read]
