@@ -149,3 +149,19 @@ def test_requested_view_defaults_to_free_busy(alex):
         "</t:FreeBusyViewOptions></m:GetUserAvailabilityRequest>")
     assert answer.text("//t:FreeBusyViewType") == "FreeBusy"
     assert answer.text("//t:CalendarEvent/t:BusyType") == "Busy"
+
+
+def test_free_busy_views_carry_working_hours_in_a_zone_exchangelib_maps(emulator):
+    from exchangelib.properties import TimeZone
+
+    organizer = account(emulator, "AlexW@contoso.com")
+    start = EWSDateTime(2026, 12, 1, 8, tzinfo=EWSTimeZone("UTC"))
+    (view,) = list(organizer.protocol.get_free_busy_info(
+        accounts=[(organizer, "Organizer", False)], start=start, end=start + dt.timedelta(hours=6)))
+    assert isinstance(view.working_hours_timezone, TimeZone)
+    zones = list(organizer.protocol.get_timezones(return_full_timezone_data=True))
+    # a zone of the server's own list with no offset and no daylight saving (UTC or an equal one)
+    assert view.working_hours_timezone.to_server_timezone(zones, 2026) in ("UTC", "Greenwich Standard Time")
+    assert view.working_hours_timezone.bias == 0
+    assert [(p.weekdays, p.start, p.end) for p in view.working_hours] == [
+        ([1, 2, 3, 4, 5], dt.time(8), dt.time(17))]

@@ -45,12 +45,18 @@ def test_https_namespaces_from_the_documentation_are_named(alex):
 
 def test_unknown_operation_is_a_fault(alex):
     answer = alex.call("<m:FrobnicateItem/>", version="Exchange2010_SP1")
+    assert_fault(answer, "ErrorInvalidRequest")
+    assert answer.text("//faultstring") == ("The request is invalid: 'FrobnicateItem' is not an EWS operation.")
+    # The fault still echoes the requested version (exchangelib reads it to pick a version).
+    assert answer.first("//t:ServerVersionInfo").get("Version") == "Exchange2010_SP1"
+
+
+def test_an_ews_operation_this_server_lacks_is_named(alex):
+    answer = alex.call("<m:GetUserConfiguration/>", version="Exchange2013")
     # Not ErrorInvalidRequest, which clients take for a wrong schema version.
     assert_fault(answer, "ErrorInvalidOperation")
     assert answer.text("//faultstring") == ("The request is invalid: this server does not support the "
-                                            "operation 'FrobnicateItem'.")
-    # The fault still echoes the requested version (exchangelib reads it to pick a version).
-    assert answer.first("//t:ServerVersionInfo").get("Version") == "Exchange2010_SP1"
+                                            "operation 'GetUserConfiguration'.")
 
 
 def test_dtds_are_refused(alex):
@@ -215,13 +221,15 @@ def test_exchangelib_is_told_once_that_an_operation_is_missing(emulator):
     reads as 'wrong version'; an unsupported operation must stop it at the first try."""
     from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
     from exchangelib.errors import ErrorInvalidOperation
-    from exchangelib.services import GetSearchableMailboxes
+    from exchangelib.properties import UserConfigurationName
+    from exchangelib.services import GetUserConfiguration
 
     config = Configuration(service_endpoint=emulator.endpoint, auth_type=BASIC,
                            credentials=Credentials("AlexW@contoso.com", "alex-demo-pw"))
     account = Account("AlexW@contoso.com", config=config, autodiscover=False, access_type=DELEGATE)
     before = len(emulator.exchanges)
-    with pytest.raises(ErrorInvalidOperation, match="GetSearchableMailboxes"):
-        list(GetSearchableMailboxes(protocol=account.protocol).call(search_filter=None, expand_group_membership=False))
+    with pytest.raises(ErrorInvalidOperation, match="GetUserConfiguration"):
+        GetUserConfiguration(account=account).get(user_configuration_name=UserConfigurationName(
+            name="Test", folder=account.inbox), properties="All")
     calls = [ex.operation for ex in emulator.exchanges[before:]]
-    assert calls.count("GetSearchableMailboxes") == 1, calls
+    assert calls.count("GetUserConfiguration") == 1, calls

@@ -92,6 +92,9 @@ def test_every_distinguished_folder_of_the_issue_answers_get_folder(alex):
     assert classes["tasks"] == "IPF.Task" and classes["notes"] == "IPF.StickyNote" and classes["root"] is None
     # A distinguished folder this mailbox does not have
     assert get_folder(alex, '<t:DistinguishedFolderId Id="voicemail"/>').response_codes == ["ErrorFolderNotFound"]
+    # No public folders here
+    assert get_folder(alex, '<t:DistinguishedFolderId Id="publicfoldersroot"/>').response_codes == [
+        "ErrorNoPublicFolderReplicaAvailable"]
 
 
 def test_create_rename_move_delete(alex):
@@ -162,3 +165,19 @@ def test_categories_are_stored_returned_and_searchable(alex, op):
     assert answer.response_codes == ["NoError"], answer.content
     assert [el.text for el in answer.xpath("//t:Message/t:Subject")] == ["tagged"]
     assert [el.text for el in answer.xpath("//t:Message/t:Categories/t:String")] == ["Blue", "Lunch"]
+
+
+def test_sorting_by_categories_uses_the_first_value(alex):
+    for subject, cats in (("b", ("Beta",)), ("none", ()), ("a", ("Alpha", "Zulu"))):
+        strings = "".join(f"<t:String>{c}</t:String>" for c in cats)
+        alex.call('<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message>'
+                  f"<t:Subject>{subject}</t:Subject>"
+                  + (f"<t:Categories>{strings}</t:Categories>" if cats else "")
+                  + "</t:Message></m:Items></m:CreateItem>")
+    answer = alex.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>'
+        '<t:FieldURI FieldURI="item:Subject"/></t:AdditionalProperties></m:ItemShape>'
+        '<m:SortOrder><t:FieldOrder Order="Ascending"><t:FieldURI FieldURI="item:Categories"/></t:FieldOrder>'
+        '</m:SortOrder><m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
+    assert answer.response_codes == ["NoError"], answer.content
+    assert [el.text for el in answer.xpath("//t:Message/t:Subject")] == ["none", "a", "b"]

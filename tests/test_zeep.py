@@ -18,9 +18,13 @@ from .ews import NS, PASSWORDS
 
 BINDING = "{http://schemas.microsoft.com/exchange/services/2006/messages}ExchangeServiceBinding"
 HEADERS = {"RequestServerVersion": {"Version": "Exchange2013"}}
-OPERATIONS = ["ConvertId", "CopyItem", "CreateFolder", "CreateItem", "DeleteFolder", "DeleteItem", "EmptyFolder",
-              "FindFolder", "FindItem", "GetFolder", "GetItem", "GetServerTimeZones", "GetUserAvailability",
-              "MoveFolder", "MoveItem", "SendItem", "UpdateFolder", "UpdateItem"]
+OPERATIONS = ["ConvertId", "CopyItem", "CreateAttachment", "CreateFolder", "CreateItem", "DeleteAttachment",
+              "DeleteFolder", "DeleteItem", "EmptyFolder", "ExpandDL", "ExportItems", "FindFolder", "FindItem", "GetAttachment",
+              "GetDelegate", "GetEvents", "GetFolder", "GetItem", "GetMailTips", "GetRoomLists", "GetRooms",
+              "GetSearchableMailboxes", "GetServerTimeZones", "GetUserAvailability", "GetUserOofSettings",
+              "MarkAsJunk", "MoveFolder", "MoveItem", "ResolveNames", "SendItem", "SetUserOofSettings",
+              "Subscribe", "SyncFolderHierarchy", "SyncFolderItems", "Unsubscribe", "UpdateFolder", "UpdateItem",
+              "UploadItems"]
 
 
 def zeep_service(emulator, smtp):

@@ -93,7 +93,7 @@ MOVE_TO_DELETED = "move_to_deleted"
 UPDATABLE_FIELDS = frozenset(
     {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
      "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
-     "reminder_is_set"}
+     "reminder_is_set", "extended", "in_reply_to", "culture", "message_fields", "reply_to"}
 )
 _TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
 _ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
@@ -147,6 +147,12 @@ class NewItem:
     reminder_minutes: int = 15
     reminder_is_set: bool = True
     time_zone: str = ""  # the zone the client gave the times in (Graph: originalStartTimeZone)
+    extended: list[dict] = field(default_factory=list)  # extended (MAPI) properties, as Item.extended
+    attachments: list[dict] = field(default_factory=list)  # inline attachments, as Item.attachments
+    in_reply_to: str = ""
+    culture: str = ""
+    message_fields: dict = field(default_factory=dict)  # as Item.message_fields
+    reply_to: list[Person] = field(default_factory=list)
 
 
 @dataclass
@@ -266,6 +272,10 @@ class MeetingRules:
             importance=new.importance,
             sensitivity=new.sensitivity,
             categories=list(new.categories),
+            extended=[dict(p) for p in new.extended],
+            attachments=[dict(a) for a in new.attachments],
+            in_reply_to=new.in_reply_to,
+            culture=new.culture,
             uid=new.uid or ids.new_uid(),
             start=new.start,
             end=new.end,
@@ -314,6 +324,14 @@ class MeetingRules:
             importance=new.importance,
             sensitivity=new.sensitivity,
             categories=list(new.categories),
+            extended=[dict(p) for p in new.extended],
+            attachments=[dict(a) for a in new.attachments],
+            in_reply_to=new.in_reply_to,
+            culture=new.culture,
+            message_fields=dict(new.message_fields),
+            reply_to=[self._resolve(p) for p in new.reply_to],
+            reminder_minutes=new.reminder_minutes,
+            reminder_is_set=new.reminder_is_set,
         )
         with self.store.transaction() as tx:
             if disposition == SAVE_ONLY:
@@ -529,7 +547,8 @@ class MeetingRules:
                     E.STALE_CHANGE_KEY,
                     "The item was changed since the ChangeKey the client sent; read it again.",
                 )
-            if not set(changes) <= {"is_read", "categories"} and item.kind != CALENDAR_ITEM and (
+            if not set(changes) <= {"is_read", "categories", "extended", "in_reply_to", "culture",
+                                    "message_fields", "reply_to"} and item.kind != CALENDAR_ITEM and (
                 set(changes) & (_TIME_FIELDS | {"location", "allow_new_time_proposal", "free_busy"})
             ):
                 raise RuleError(E.INVALID_FIELD_VALUE, "Only calendar items have times and locations.")

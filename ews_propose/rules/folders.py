@@ -217,6 +217,10 @@ class FolderRules:
                     if sub.created:
                         tx.delete_folder(sub.key)
 
+    def within(self, tx: Transaction, actor: str, key: str) -> Folder:
+        """The folder, read inside another workflow's transaction (RuleError when missing)."""
+        return self._get(tx, actor, key)
+
     # --- helpers -------------------------------------------------------------------
 
     @staticmethod

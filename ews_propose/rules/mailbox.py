@@ -6,6 +6,10 @@ Plain Python over the store; each public method is one store transaction.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +20,18 @@ from . import clock, ids
 from . import errors as E
 from .errors import RuleError
 from .folders import FolderRules
-from .model import DRAFTS, GENERIC, INBOX, MESSAGE, SENT, Item, Person
+from .model import (
+    DRAFTS,
+    GENERIC,
+    INBOX,
+    KINDS,
+    MESSAGE,
+    SENT,
+    Item,
+    Person,
+    from_record,
+    to_record,
+)
 
 GENERIC_ITEM_CLASS = "IPM.Item"
 REPLY = "reply"
@@ -40,6 +55,22 @@ class Response:
     bcc: list[Person] = field(default_factory=list)
 
 
+OOF_ENABLED, OOF_SCHEDULED, OOF_DISABLED = "enabled", "scheduled", "disabled"
+AUDIENCES = ("none", "known", "all")
+
+
+@dataclass
+class OutOfOffice:
+    """A mailbox's automatic replies."""
+
+    state: str = OOF_DISABLED
+    audience: str = "all"
+    start: datetime | None = None
+    end: datetime | None = None
+    internal_reply: str = ""
+    external_reply: str = ""
+
+
 class MailboxRules:
     def __init__(self, store: Store, directory: Directory, folders: FolderRules,
                  now: Callable[[], datetime] = clock.now) -> None:
@@ -56,7 +87,7 @@ class MailboxRules:
                     item_class=GENERIC_ITEM_CLASS, subject=subject, body=body, body_type=body_type, created=now,
                     received=now, is_read=True, **fields)  # type: ignore[arg-type]
         with self.store.transaction() as tx:
-            self.folders._get(tx, actor, folder)
+            self.folders.within(tx, actor, folder)
             tx.put(item)
         return item
 
@@ -71,7 +102,7 @@ class MailboxRules:
     def _each(self, actor: str, item_ids: Iterable[str], to_folder: str, copy: bool) -> list[Item | RuleError]:
         out: list[Item | RuleError] = []
         with self.store.transaction() as tx:
-            self.folders._get(tx, actor, to_folder)
+            self.folders.within(tx, actor, to_folder)
             for item_id in item_ids:
                 try:
                     item = _owned(tx, actor, item_id)
@@ -94,7 +125,7 @@ class MailboxRules:
             if draft.kind != MESSAGE:
                 raise RuleError(E.NOT_SENDABLE, "Only messages can be sent with SendItem.")
             if save_to is not None:
-                self.folders._get(tx, actor, save_to)
+                self.folders.within(tx, actor, save_to)
             if not (draft.to or draft.cc or draft.bcc):
                 raise RuleError(E.NO_RECIPIENTS, "The message has no recipients.")
             now = self.now()
@@ -139,6 +170,96 @@ class MailboxRules:
         if response.kind == FORWARD and not (to or cc or response.bcc):
             raise RuleError(E.NO_RECIPIENTS, "A forward needs recipients.")
         return subject, body, response.body_type, to, cc, list(response.bcc)
+
+
+    # --- export and upload ------------------------------------------------------
+
+    def export(self, actor: str, item_ids: Iterable[str]) -> list[str | RuleError]:
+        """Each item as an opaque blob UploadItems takes back (this server's own format)."""
+        out: list[str | RuleError] = []
+        with self.store.transaction(write=False) as tx:
+            for item_id in item_ids:
+                try:
+                    item = _owned(tx, actor, item_id)
+                except RuleError as exc:
+                    out.append(exc)
+                    continue
+                record = to_record(item)
+                for key in ("id", "mailbox", "folder", "change_key"):
+                    record.pop(key, None)
+                blob = zlib.compress(json.dumps(record, separators=(",", ":")).encode(), 9)
+                out.append(base64.b64encode(_EXPORT_MAGIC + blob).decode("ascii"))
+        return out
+
+    def upload(self, actor: str, entries: Iterable[tuple[str, str, str | None, str]]) -> list[Item | RuleError]:
+        """(folder, action, item id, data) each: CreateNew makes a new item, Update replaces
+        the item named, UpdateOrCreate does whichever applies."""
+        out: list[Item | RuleError] = []
+        with self.store.transaction() as tx:
+            for folder, action, item_id, data in entries:
+                try:
+                    self.folders.within(tx, actor, folder)
+                    record = _imported(data)
+                    target = None
+                    if action in ("Update", "UpdateOrCreate") and item_id:
+                        try:
+                            target = _owned(tx, actor, item_id)
+                        except RuleError:
+                            if action == "Update":
+                                raise
+                    elif action == "Update":
+                        raise RuleError(E.ITEM_NOT_FOUND, "Update needs the id of the item to replace.")
+                    record.update(id=target.id if target else ids.new_item_id(), mailbox=actor, folder=folder,
+                                  change_key=ids.new_change_key())
+                    item = from_record(record)
+                except RuleError as exc:
+                    out.append(exc)
+                    continue
+                tx.put(item)
+                out.append(item)
+        return out
+
+    # --- out of office ----------------------------------------------------------
+
+    def out_of_office(self, actor: str) -> OutOfOffice:
+        with self.store.transaction(write=False) as tx:
+            data = tx.get_setting(actor, "oof")
+        if not isinstance(data, dict):
+            return OutOfOffice()
+        return OutOfOffice(data["state"], data["audience"],
+                           datetime.fromisoformat(data["start"]) if data.get("start") else None,
+                           datetime.fromisoformat(data["end"]) if data.get("end") else None,
+                           data.get("internal_reply", ""), data.get("external_reply", ""))
+
+    def set_out_of_office(self, actor: str, oof: OutOfOffice) -> None:
+        if oof.state == OOF_SCHEDULED:
+            if oof.start is None or oof.end is None:
+                raise RuleError(E.INVALID_FIELD_VALUE, "Scheduled automatic replies need a start and an end.")
+            if oof.end <= oof.start:
+                raise RuleError(E.END_BEFORE_START, "The end time must be after the start time.")
+        with self.store.transaction() as tx:
+            old = tx.get_setting(actor, "oof") or {}
+            start = oof.start.isoformat() if oof.start else old.get("start")  # a duration left out is kept
+            end = oof.end.isoformat() if oof.end else old.get("end")
+            tx.put_setting(actor, "oof", {"state": oof.state, "audience": oof.audience, "start": start, "end": end,
+                                          "internal_reply": oof.internal_reply,
+                                          "external_reply": oof.external_reply})
+
+
+_EXPORT_MAGIC = b"EPX1"
+
+
+def _imported(data: str) -> dict:
+    try:
+        raw = base64.b64decode(data, validate=True)
+        if not raw.startswith(_EXPORT_MAGIC):
+            raise ValueError("not an export of this server")
+        record = json.loads(zlib.decompress(raw[len(_EXPORT_MAGIC):]))
+        if not isinstance(record, dict) or record.get("kind") not in KINDS:
+            raise ValueError("not an item")
+    except (binascii.Error, ValueError, zlib.error):
+        raise RuleError(E.INVALID_EXPORT, "The data is not an item exported by this server.") from None
+    return record
 
 
 def _owned(tx: Transaction, actor: str, item_id: str) -> Item:

@@ -110,6 +110,17 @@ class Item:
     importance: str = "Normal"
     sensitivity: str = "Normal"
     categories: list[str] = field(default_factory=list)
+    in_reply_to: str = ""  # InReplyTo, as written
+    culture: str = ""  # Culture, as written ("" = the server's, en-US)
+    # a message's own header fields, as written: IsReadReceiptRequested, IsDeliveryReceiptRequested,
+    # InternetMessageId, IsResponseRequested, References (element name -> wire text)
+    message_fields: dict = field(default_factory=dict)
+    reply_to: list[Person] = field(default_factory=list)
+    # extended (MAPI) properties: {"key", "uri": {attribute: value}, "values": [text], "array": bool}
+    extended: list[dict] = field(default_factory=list)
+    # attachments: {"aid", "kind": "file"|"item", "name", "content_type", "content_id", "is_inline",
+    #               "modified", "content" (base64 text) | "item" (an item record)}
+    attachments: list[dict] = field(default_factory=list)
     # calendar fields (calendar items and meeting messages)
     uid: str | None = None
     start: datetime | None = None
@@ -228,7 +239,7 @@ def from_record(data: dict[str, Any]) -> Item:
     for key in ("sender", "organizer"):
         if data.get(key) is not None:
             data[key] = Person(**data[key])
-    for key in ("to", "cc", "bcc"):
+    for key in ("to", "cc", "bcc", "reply_to"):
         data[key] = [Person(**p) for p in data.get(key) or []]
     data["attendees"] = [Attendee(**_dates(a)) for a in data.get("attendees") or []]
     return Item(**{k: v for k, v in data.items() if k in _ITEM_FIELDS})

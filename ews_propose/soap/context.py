@@ -10,10 +10,13 @@ from functools import cached_property
 from lxml import etree
 
 from ..directory import Directory
+from ..rules.attachments import AttachmentRules
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from ..rules.folders import FolderRules
 from ..rules.mailbox import MailboxRules
+from ..rules.notifications import NotificationRules
+from ..rules.sync import SyncRules
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
 from .items import Reader
@@ -33,10 +36,16 @@ class ServerState:
     build: Build
     folders: FolderRules = field(init=False)
     mailbox: MailboxRules = field(init=False)
+    sync: SyncRules = field(init=False)
+    attachments: AttachmentRules = field(init=False)
+    notifications: NotificationRules = field(init=False)
 
     def __post_init__(self) -> None:
         self.folders = FolderRules(self.rules.store)
         self.mailbox = MailboxRules(self.rules.store, self.directory, self.folders, self.rules.now)
+        self.sync = SyncRules(self.rules.store, self.folders)
+        self.attachments = AttachmentRules(self.rules.store)
+        self.notifications = NotificationRules(self.rules.store, self.folders, self.rules.now)
 
 
 class EwsRequest:
@@ -48,6 +57,9 @@ class EwsRequest:
         self.rules = state.rules
         self.folders = state.folders
         self.mailbox = state.mailbox
+        self.sync = state.sync
+        self.attachments = state.attachments
+        self.notifications = state.notifications
         self.directory = state.directory
         self.caller: str = ctx.transport.req_env[MAILBOX_ENV_KEY]
         self.actor: str = self._acting_as(header.impersonate) if header.impersonate else self.caller

@@ -32,6 +32,11 @@ _CODES = {
     R.FOLDER_CLASS_CHANGED: "ErrorObjectTypeChanged",
     R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
     R.NO_RECIPIENTS: "ErrorInvalidRecipients",
+    R.INVALID_SYNC_STATE: "ErrorInvalidSyncStateData",
+    R.ATTACHMENT_NOT_FOUND: "ErrorInvalidAttachmentId",
+    R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
+    R.INVALID_WATERMARK: "ErrorInvalidWatermark",
+    R.INVALID_EXPORT: "ErrorInvalidBase64",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

@@ -18,6 +18,7 @@ from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate
+from .extended import read_property, read_uri, write_properties
 from .xml import (
     TYPES_NS,
     SchemaViolation,
@@ -244,6 +245,31 @@ def _body(out, item, reader):
     out.append(f'<t:Body BodyType="{body_type}">{esc(item.body or "")}</t:Body>')
 
 
+def _attachments(out, item, reader):
+    if item.attachments:
+        from .attachments import write_metadata
+        out.append("<t:Attachments>")
+        for att in item.attachments:
+            write_metadata(out, item, att)
+        out.append("</t:Attachments>")
+
+
+def _has_attachments(out, item, reader):
+    visible = any(not a.get("is_inline") for a in item.attachments)
+    out.append(f"<t:HasAttachments>{'true' if visible else 'false'}</t:HasAttachments>")
+
+
+def _text_body(out, item, reader):
+    text = item.body or ""
+    if item.body_type == "HTML" and text.strip():
+        from lxml import html
+        try:
+            text = html.fromstring(text).text_content()
+        except (etree.ParserError, ValueError):
+            pass
+    out.append(f'<t:TextBody BodyType="Text">{esc(text)}</t:TextBody>')
+
+
 def _categories(out, item, reader):
     if item.categories:
         out.append("<t:Categories>" + "".join(f"<t:String>{esc(c)}</t:String>" for c in item.categories)
@@ -301,8 +327,29 @@ def _is_response_requested(item: Item) -> bool | None:
     return item.is_response_requested if item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST) else None
 
 
+# A message's header fields kept as written (Item.message_fields), with their defaults.
+MESSAGE_FIELDS = {"IsReadReceiptRequested": "false", "IsDeliveryReceiptRequested": "false",
+                  "InternetMessageId": None, "IsResponseRequested": None, "References": None}
+_BOOL_FIELDS = ("IsReadReceiptRequested", "IsDeliveryReceiptRequested", "IsResponseRequested")
+
+
+def _message_field(name: str) -> Callable[[str], Writer]:
+    def make(tag: str) -> Writer:
+        def write(out, item, reader):
+            value = item.message_fields.get(name, MESSAGE_FIELDS[name])
+            if name == "IsResponseRequested" and value is None:
+                value = _is_response_requested(item)
+                value = None if value is None else ("true" if value else "false")
+            if value is not None:
+                _el(out, tag, value)
+        return write
+    return make
+
+
 def _has_reminder(item: Item) -> bool:
-    return item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST)
+    # Messages and generic items keep the reminder they were given; meeting responses
+    # and cancellations have none.
+    return item.kind in (m.CALENDAR_ITEM, m.MEETING_REQUEST, m.MESSAGE, m.GENERIC)
 
 
 def _reminder_is_set(item: Item) -> bool:
@@ -327,6 +374,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:Subject", "Subject", _text("subject", empty_ok=True), True, None),
     ("item:Sensitivity", "Sensitivity", _text("sensitivity"), True, None),
     ("item:Body", "Body", _plain(_body), True, None),
+    ("item:Attachments", "Attachments", _plain(_attachments), True, None),
     ("item:DateTimeReceived", "DateTimeReceived", _datetime("received"), True, None),
     ("item:Size", "Size", _plain(_size), True, None),
     ("item:Categories", "Categories", _plain(_categories), True, None),
@@ -339,19 +387,29 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _plain(_reminder_minutes), True, None),
     ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
     ("item:DisplayTo", "DisplayTo", _display("to"), True, None),
-    ("item:HasAttachments", "HasAttachments", _const("false"), True, None),
-    ("item:Culture", "Culture", _const("en-US"), True, None),
+    ("item:HasAttachments", "HasAttachments", _plain(_has_attachments), True, None),
+    # written by the shape's own writer (see _plan): only the properties it asks for
+    ("item:ExtendedProperty", "ExtendedProperty", _plain(lambda out, item, reader: None), False, None),
+    ("item:InReplyTo", "InReplyTo", _text("in_reply_to"), True, None),
+    ("item:TextBody", "TextBody", _plain(_text_body), False, None),
+    ("item:Culture", "Culture", _plain(lambda out, item, reader: _el(out, "Culture", item.culture or "en-US")),
+     True, None),
     # MessageType
     ("message:Sender", "Sender", _single_recipient("sender"), True, None),
     ("message:ToRecipients", "ToRecipients", _recipients("to"), True, None),
     ("message:CcRecipients", "CcRecipients", _recipients("cc"), True, None),
     ("message:BccRecipients", "BccRecipients", _recipients("bcc"), False, None),
-    ("message:IsReadReceiptRequested", "IsReadReceiptRequested", _const("false"), True, None),
-    ("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", _const("false"), True, None),
+    ("message:IsReadReceiptRequested", "IsReadReceiptRequested", _message_field("IsReadReceiptRequested"), True,
+     None),
+    ("message:IsDeliveryReceiptRequested", "IsDeliveryReceiptRequested", _message_field("IsDeliveryReceiptRequested"),
+     True, None),
+    ("message:InternetMessageId", "InternetMessageId", _message_field("InternetMessageId"), True, None),
+    ("message:References", "References", _message_field("References"), True, None),
+    ("message:ReplyTo", "ReplyTo", _recipients("reply_to"), True, None),
     ("message:ConversationTopic", "ConversationTopic", _text("subject", empty_ok=True), True, None),
     ("message:From", "From", _single_recipient("sender"), True, None),
     ("message:IsRead", "IsRead", _bool("is_read"), True, None),
-    ("message:IsResponseRequested", "IsResponseRequested", _bool(_is_response_requested), True, None),
+    ("message:IsResponseRequested", "IsResponseRequested", _message_field("IsResponseRequested"), True, None),
     # MeetingMessageType
     ("meeting:AssociatedCalendarItemId", "AssociatedCalendarItemId", _plain(_associated), True, None),
     ("meeting:IsDelegated", "IsDelegated", _const("false"), True, None),
@@ -394,12 +452,13 @@ _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
 _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequested"]
 
-_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "DateTimeReceived",
-         "Size", "Categories", "Importance", "IsDraft", "DateTimeSent", "DateTimeCreated",
+_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
+         "Size", "Categories", "Importance", "InReplyTo", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
-         "HasAttachments", "Culture"]
+         "HasAttachments", "ExtendedProperty", "Culture", "TextBody"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
-            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "message:IsResponseRequested"]
+            "IsDeliveryReceiptRequested", "ConversationTopic", "From", "InternetMessageId", "IsRead",
+            "message:IsResponseRequested", "References", "ReplyTo"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
                     "ResponseType", "UID", "DateTimeStamp"]
 _CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
@@ -432,8 +491,12 @@ WIRE_ORDER: dict[str, list[Field]] = {
 class Shape:
     base: str  # IdOnly | Default | AllProperties
     extra: frozenset[str] = frozenset()
+    # extended properties asked for: (key, the ExtendedFieldURI's attributes), in request order
+    extended: tuple = ()
 
     def wants(self, f: Field) -> bool:
+        if f.uri == "item:ExtendedProperty":
+            return bool(self.extended)  # never part of a base shape, as in Exchange
         if f.uri == "item:ItemId" or f.uri in self.extra:
             return True
         if self.base == "AllProperties":
@@ -456,6 +519,7 @@ def parse_shape(el: etree._Element | None) -> Shape:
         raise SchemaViolation("The element 'ItemShape' is missing its required child 'BaseShape'.", el)
     base = parse_enum(base_el, base_el.text, BASE_SHAPES, "BaseShape")
     extra: set[str] = set()
+    extended: dict[str, tuple] = {}
     props = el.find(T + "AdditionalProperties")
     if props is not None:
         for child in props:
@@ -464,7 +528,10 @@ def parse_shape(el: etree._Element | None) -> Shape:
                 if not uri:
                     raise SchemaViolation("The required attribute 'FieldURI' is missing.", child)
                 extra.add(uri)
-    return Shape(base, frozenset(extra))
+            elif child.tag == T + "ExtendedFieldURI":
+                key, attrs = read_uri(child)
+                extended.setdefault(key, attrs)
+    return Shape(base, frozenset(extra), tuple(extended.items()))
 
 
 _ITEM_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -474,7 +541,11 @@ _TYPES_DECL = f'xmlns:t="{TYPES_NS}"'
 @lru_cache(maxsize=1024)
 def _plan(kind: str, shape: Shape, open_features: frozenset[str]) -> tuple[Writer, ...]:
     """The writers an item of ``kind`` needs for ``shape``, worked out once."""
-    return tuple(f.write for f in WIRE_ORDER[kind]
+    wanted = shape.extended
+
+    def extended(out, item, reader):
+        write_properties(out, item, wanted)
+    return tuple(extended if f.uri == "item:ExtendedProperty" else f.write for f in WIRE_ORDER[kind]
                  if shape.wants(f) and (f.feature is None or f.feature in open_features))
 
 
@@ -504,9 +575,17 @@ def items_element(items: Iterable[Item], shape: Shape, reader: Reader) -> etree.
     return etree.fromstring("".join(out), _ITEM_PARSER)
 
 
-def id_element(item: Item) -> etree._Element:
+def id_element(item: Item, with_attachments: bool = False) -> etree._Element:
+    """The item's element with its ItemId (and, for CreateItem, its attachments' ids)."""
     el = etree.Element(T + ITEM_ELEMENTS[item.kind])
     sub(el, T + "ItemId", Id=item.id, ChangeKey=item.change_key)
+    if with_attachments and item.attachments:
+        from ..rules.attachments import attachment_id
+        holder = sub(el, T + "Attachments")
+        for att in item.attachments:
+            kind = sub(holder, T + ("FileAttachment" if att["kind"] == "file" else "ItemAttachment"))
+            sub(kind, T + "AttachmentId", Id=attachment_id(item.id, att["aid"]), RootItemId=item.id,
+                RootItemChangeKey=item.change_key)
     return el
 
 
@@ -549,12 +628,14 @@ def read_new_item(el: etree._Element) -> NewItem:
     """A CalendarItem, Message or (generic) Item element of CreateItem."""
     kind = {T + "CalendarItem": m.CALENDAR_ITEM, T + "Item": m.GENERIC}.get(el.tag, m.MESSAGE)
     new = NewItem(kind=kind)
+    if kind != m.CALENDAR_ITEM:  # only calendar items have a reminder unless one is given
+        new.reminder_is_set, new.reminder_minutes = False, 0
     for child in el:
         if not isinstance(child.tag, str):
             continue
         name = localname(child)
         if name == "Subject":
-            new.subject = child.text or ""
+            new.subject = read_subject(child)
         elif name == "Body":
             new.body, new.body_type = read_body(child)
         elif name == "Sensitivity":
@@ -569,6 +650,20 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.reminder_minutes = parse_int(child)
         elif name == "IsRead":
             new.is_read = parse_bool(child)
+        elif name == "InReplyTo":
+            new.in_reply_to = child.text or ""
+        elif name in MESSAGE_FIELDS and kind == m.MESSAGE:
+            new.message_fields[name] = _message_value(child)
+        elif name == "ReplyTo" and kind == m.MESSAGE:
+            new.reply_to = read_recipients(child)
+        elif name == "Culture":
+            new.culture = (child.text or "").strip()
+        elif name == "Attachments":
+            from .attachments import read_attachments
+            new.attachments = read_attachments(child)
+        elif name == "ExtendedProperty":
+            prop = read_property(child)
+            new.extended = [p for p in new.extended if p["key"] != prop["key"]] + [prop]
         elif name == "ToRecipients":
             new.to = read_recipients(child)
         elif name == "CcRecipients":
@@ -637,18 +732,39 @@ def read_reply(el: etree._Element, proposals_open: Callable[[etree._Element], No
     return reference, reply
 
 
+MAX_SUBJECT = 255
+
+
+def _message_value(el: etree._Element) -> str:
+    name = localname(el)
+    if name in _BOOL_FIELDS:
+        return "true" if parse_bool(el) else "false"
+    return el.text or ""
+
+
+def read_subject(el: etree._Element) -> str:
+    """Exchange keeps the first 255 characters of a longer Subject."""
+    return (el.text or "")[:MAX_SUBJECT]
+
+
 # UpdateItem: FieldURI -> (rules field, reader of the value element)
 def _reader_text(child):
     return child.text or ""
 
 
 UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
-    "item:Subject": ("subject", _reader_text),
+    "item:Subject": ("subject", lambda c: read_subject(c)),
     "item:Body": ("body", read_body),
     "item:Importance": ("importance", lambda c: parse_enum(c, c.text, IMPORTANCE, "Importance")),
     "item:Sensitivity": ("sensitivity", lambda c: parse_enum(c, c.text, SENSITIVITY, "Sensitivity")),
     "item:Categories": ("categories", lambda c: [s.text or "" for s in c.findall(T + "String")]),
     "item:ReminderIsSet": ("reminder_is_set", parse_bool),
+    "item:InReplyTo": ("in_reply_to", _reader_text),
+    "message:ReplyTo": ("reply_to", read_recipients),
+    **{f"message:{name}": ("message_fields", lambda c: (localname(c), _message_value(c)))
+       for name in MESSAGE_FIELDS if name != "IsResponseRequested"},
+    "message:IsResponseRequested": ("message_fields", lambda c: ("IsResponseRequested", _message_value(c))),
+    "item:Culture": ("culture", lambda c: (c.text or "").strip()),
     "item:ReminderMinutesBeforeStart": ("reminder_minutes", parse_int),
     "message:IsRead": ("is_read", parse_bool),
     "calendar:Start": ("start", parse_datetime),
@@ -659,7 +775,8 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
         "free_busy", lambda c: parse_enum(c, c.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")),
     "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
 }
-_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": []}
+_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "in_reply_to": "",
+            "culture": "", "reply_to": []}
 
 
 def read_changes(item_change: etree._Element) -> dict[str, object]:
@@ -671,8 +788,35 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
     if updates is None:
         raise SchemaViolation("The element 'ItemChange' is missing its required child 'Updates'.", item_change)
     changes: dict[str, object] = {}
+    header_ops: list[tuple[str, str | None]] = []
     for op in updates:
         if not isinstance(op.tag, str):
+            continue
+        uri_el = op.find(T + "FieldURI")
+        if uri_el is not None and UPDATE_FIELDS.get(uri_el.get("FieldURI") or "", ("",))[0] == "message_fields":
+            element = (uri_el.get("FieldURI") or "").split(":", 1)[1]
+            if localname(op) == "DeleteItemField":
+                header_ops.append((element, None))
+                continue
+            holder = next((c for c in op if isinstance(c.tag, str) and c is not uri_el), None)
+            value_el = holder.find(T + element) if holder is not None else None
+            if value_el is None:
+                raise SchemaViolation(f"SetItemField for message:{element} carries no value.", op)
+            header_ops.append((element, _message_value(value_el)))
+            continue
+        ext_el = op.find(T + "ExtendedFieldURI")
+        if ext_el is not None:
+            # (key, property or None): merged into the item's properties by UpdateItem
+            ops = changes.setdefault("extended", [])
+            key, _ = read_uri(ext_el)
+            if localname(op) == "DeleteItemField":
+                ops.append((key, None))  # type: ignore[union-attr]
+                continue
+            holder = next((c for c in op if isinstance(c.tag, str) and c is not ext_el), None)
+            prop_el = holder.find(T + "ExtendedProperty") if holder is not None else None
+            if prop_el is None:
+                raise SchemaViolation("SetItemField for an ExtendedFieldURI carries no ExtendedProperty.", op)
+            ops.append((key, read_property(prop_el)))  # type: ignore[union-attr]
             continue
         uri_el = op.find(T + "FieldURI")
         uri = uri_el.get("FieldURI") if uri_el is not None else None
@@ -692,6 +836,8 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
         changes[field_name] = read(value_el)
     if "body" in changes:
         changes["body"], changes["body_type"] = changes["body"]  # type: ignore[misc]
+    if header_ops:
+        changes["message_fields"] = header_ops  # merged into the item's by UpdateItem
     return changes
 
 

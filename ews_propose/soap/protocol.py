@@ -19,6 +19,7 @@ from spyne.protocol.soap import Soap11
 
 from ..versions import Build, is_schema_version, schema_rank
 from .errors import EwsFault, schema_fault
+from .ews_operations import EWS_OPERATIONS
 from .xml import (
     ERRORS_NS,
     MISTAKEN_NAMESPACES,
@@ -184,10 +185,14 @@ class EwsSoap11(Soap11):
             error = ctx.out_error
             if isinstance(error, ResourceNotFoundError):
                 operation = etree.QName(ctx.method_request_string or "{}?").localname
-                # Not ErrorInvalidRequest: clients read that as "wrong schema version" and
-                # send the call again under every other version (exchangelib tries ten).
-                error = EwsFault("ErrorInvalidOperation", "The request is invalid: this server does not "
-                                 f"support the operation '{operation}'.")
+                if operation in EWS_OPERATIONS:
+                    # Not ErrorInvalidRequest: clients read that as "wrong schema version"
+                    # and send the call again under every other version (exchangelib: ten).
+                    error = EwsFault("ErrorInvalidOperation", "The request is invalid: this server does not "
+                                     f"support the operation '{operation}'.")
+                else:
+                    error = EwsFault("ErrorInvalidRequest", f"The request is invalid: '{operation}' is not "
+                                     "an EWS operation.")
             body.append(self.fault_element(error))
         else:
             body.append(ctx.out_object[0])

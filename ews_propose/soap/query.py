@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -34,6 +35,18 @@ def _organizer(item: Item) -> str | None:
 QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
     "item:Categories": (lambda i: i.categories, "strlist"),
+    "item:InReplyTo": (lambda i: i.in_reply_to, "str"),
+    # Exchange accepts these in a restriction, and nothing matches (it does not search them)
+    "item:ReminderDueBy": (lambda i: None, "datetime"),
+    "message:ConversationIndex": (lambda i: None, "str"),
+    "message:InternetMessageId": (lambda i: i.message_fields.get("InternetMessageId"), "str"),
+    "message:References": (lambda i: i.message_fields.get("References"), "str"),
+    "message:IsReadReceiptRequested": (lambda i: i.message_fields.get("IsReadReceiptRequested") == "true", "bool"),
+    "message:IsDeliveryReceiptRequested": (
+        lambda i: i.message_fields.get("IsDeliveryReceiptRequested") == "true", "bool"),
+    "item:Culture": (lambda i: i.culture or "en-US", "str"),
+    "item:ReminderIsSet": (lambda i: i.reminder_is_set, "bool"),
+    "item:ReminderMinutesBeforeStart": (lambda i: i.reminder_minutes, "int"),
     "item:ItemClass": (lambda i: i.item_class, "str"),
     "item:Body": (lambda i: i.body, "str"),
     "item:DateTimeReceived": (lambda i: i.received, "datetime"),
@@ -77,6 +90,10 @@ def _field(el: etree._Element, fields: dict | None = None) -> tuple[str, Callabl
     path = next((c for c in el if isinstance(c.tag, str)), None)
     if path is None:
         raise SchemaViolation(f"'{localname(el)}' needs a property path.", el)
+    if path.tag == T + "ExtendedFieldURI" and fields is QUERY_FIELDS:
+        from .extended import query_field
+        getter, kind = query_field(path)
+        return "extended", getter, kind
     if path.tag != T + "FieldURI":
         raise ItemError("ErrorUnsupportedPathForQuery",
                         f"Searching by {localname(path)} is not supported by this emulator.")
@@ -99,6 +116,11 @@ def _constant(value: str, kind: str, el: etree._Element) -> object:
             return int(value)
         except ValueError:
             raise SchemaViolation(f"'{value}' is not a valid integer.", el) from None
+    if kind == "number":
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            raise SchemaViolation(f"'{value}' is not a valid number.", el) from None
     return value
 
 
@@ -184,8 +206,8 @@ def parse_sort(el: etree._Element, fields: dict | None = None) -> Callable[[list
     for order in el.findall(T + "FieldOrder"):
         try:
             uri, getter, kind = _field(order, fields)
-            if kind == "strlist":
-                raise ItemError("ErrorUnsupportedPathForSortGroup", f"Sorting by {uri} is not supported.")
+            if kind == "strlist":  # a multi-valued property sorts by its first value, an empty one first
+                getter, kind = _first_value(getter), "str"
         except ItemError as exc:
             raise ItemError("ErrorUnsupportedPathForSortGroup", exc.message) from None
         descending = order.get("Order", "Ascending") == "Descending"
@@ -197,6 +219,13 @@ def parse_sort(el: etree._Element, fields: dict | None = None) -> Callable[[list
             items = sorted(items, key=lambda i: _sort_key(getter(i), kind), reverse=descending)
         return items
     return sort
+
+
+def _first_value(getter: Callable[[Item], object]) -> Callable[[Item], object]:
+    def first(item: Item) -> object:
+        values = getter(item) or []
+        return values[0] if values else None  # type: ignore[index]
+    return first
 
 
 def _sort_key(value: object, kind: str) -> tuple[int, object]:

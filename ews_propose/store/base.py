@@ -67,6 +67,14 @@ class Transaction(ABC):
     def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
         """The ids of a folder's items (any order)."""
 
+    # --- per-mailbox settings (out-of-office, ...) as JSON-ready values ---
+
+    @abstractmethod
+    def get_setting(self, mailbox: str, name: str) -> object | None: ...
+
+    @abstractmethod
+    def put_setting(self, mailbox: str, name: str, value: object) -> None: ...
+
 
 class Store(ABC):
     @abstractmethod

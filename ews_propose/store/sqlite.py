@@ -35,6 +35,12 @@ CREATE TABLE IF NOT EXISTS items (
     data TEXT NOT NULL,
     unread INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS settings (
+    mailbox TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (mailbox, name)
+);
 CREATE TABLE IF NOT EXISTS folders (
     id TEXT PRIMARY KEY,
     mailbox TEXT NOT NULL,
@@ -55,7 +61,7 @@ _MIGRATIONS = {
         "ALTER TABLE items ADD COLUMN unread INTEGER NOT NULL DEFAULT 0",
         "UPDATE items SET unread = CASE WHEN json_extract(data, '$.is_read') = 1 THEN 0 ELSE 1 END",
     ],
-    3: [],  # the folders table (created folders): made by _TABLES; nothing to convert
+    3: [],  # the folders and settings tables: made by _TABLES; nothing to convert
 }
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -202,6 +208,16 @@ class _SqliteTransaction(Transaction):
         rows = self._conn.execute("SELECT id FROM items WHERE mailbox = ? AND folder = ?",
                                   (mailbox.lower(), folder)).fetchall()
         return [r[0] for r in rows]
+
+
+    def get_setting(self, mailbox: str, name: str) -> object | None:
+        row = self._conn.execute("SELECT value FROM settings WHERE mailbox = ? AND name = ?",
+                                 (mailbox.lower(), name)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_setting(self, mailbox: str, name: str, value: object) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO settings (mailbox, name, value) VALUES (?, ?, ?)",
+                           (mailbox.lower(), name, json.dumps(value, separators=(",", ":"))))
 
 
 class SqliteStore(Store):

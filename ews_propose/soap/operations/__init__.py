@@ -10,7 +10,7 @@ from lxml import etree
 from spyne import AnyXml, Service, rpc
 
 from ..context import EwsRequest
-from ..errors import EwsFault, schema_fault
+from ..errors import EwsFault, ItemError, schema_fault
 from ..xml import SchemaViolation, reading_in
 
 log = logging.getLogger("ews_propose.soap")
@@ -35,6 +35,8 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
             raise schema_fault(exc.message, exc.line, exc.column) from None
         except EwsFault:
             raise
+        except ItemError as exc:  # a problem with the request as a whole (its shape, ...)
+            raise EwsFault(exc.code, exc.message) from None
         except Exception:
             # A defect: keep the traceback in the server log, answer with a fault.
             log.exception("%s failed", name)
@@ -54,19 +56,26 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
 
 def all_services() -> list[type[Service]]:
     from . import (
+        attachments,
         convert_id,
         create_folder,
         create_item,
         delete_folder,
         delete_item,
+        directory_calls,
+        export_upload,
         find_folder,
         find_item,
         get_folder,
         get_item,
         get_server_time_zones,
         get_user_availability,
+        mailbox_calls,
         move_item,
+        notifications,
+        oof_settings,
         send_item,
+        sync,
         update_folder,
         update_item,
     )
@@ -74,5 +83,7 @@ def all_services() -> list[type[Service]]:
     return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
                                 convert_id, get_user_availability, get_server_time_zones,
                                 find_folder, create_folder, delete_folder, update_folder)] + [
-        delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service,
-        send_item.service]
+        delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
+        send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
+        sync.hierarchy_service, *attachments.services, *notifications.services,
+        *mailbox_calls.services, *export_upload.services]

@@ -49,6 +49,8 @@ def resolve_folder(req: EwsRequest, el: etree._Element) -> str:
             address = box.findtext(T + "EmailAddress") or ""
             if address.strip().lower() != actor.lower():
                 raise ItemError("ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        if ident == "publicfoldersroot":  # this server hosts no public folders
+            raise ItemError("ErrorNoPublicFolderReplicaAvailable", "No public folder replica is available.")
         if ident not in HOSTED:
             raise ItemError("ErrorFolderNotFound", _NOT_HOSTED)
         return ident

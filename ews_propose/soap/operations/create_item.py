@@ -51,6 +51,7 @@ class _Planned:
     reference: str | None = None
     error: ItemError | None = None
     response: Response | None = None
+    cancel: bool = False
 
 
 def CreateItem(req: EwsRequest, request):
@@ -86,16 +87,24 @@ def CreateItem(req: EwsRequest, request):
         msg = out.success()
         holder = sub(msg, M + "Items")
         for item in created:
-            holder.append(id_element(item))
+            holder.append(id_element(item, with_attachments=True))
     return out.root
 
 
 def _plan(req: EwsRequest, el: etree._Element) -> _Planned:
     name = localname(el)
     if name in ("CalendarItem", "Message", "Item"):
-        return _Planned(el, new=read_new_item(el))
+        try:
+            return _Planned(el, new=read_new_item(el))
+        except ItemError as exc:  # a value this item cannot have: this item's error alone
+            return _Planned(el, error=exc)
     if name in RESPONSE_ELEMENTS:
         return _Planned(el, response=_read_response(el, RESPONSE_ELEMENTS[name]))
+    if name == "CancelCalendarItem":
+        ref = el.find(T + "ReferenceItemId")
+        if ref is None or ref.get("Id") is None:
+            raise SchemaViolation("The element 'CancelCalendarItem' needs a ReferenceItemId with an Id.", el)
+        return _Planned(el, reference=ref.get("Id"), cancel=True)
     if name in REPLY_ELEMENTS:
         reference, reply = read_reply(el, lambda child: _proposals_open(req, child))
         return _Planned(el, reply=reply, reference=reference)
@@ -149,15 +158,21 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
         if result.draft is not None:
             return [result.draft]
         return [i for i in (result.calendar_item, result.request) if i is not None]
+    if p.cancel:
+        return _cancel(req, p.reference or "", disposition)
     if p.response is not None:
         subject, body, body_type, to, cc, bcc = req.mailbox.compose(req.actor, p.response)
-        p.new = NewItem(kind=m.MESSAGE, subject=subject, body=body, body_type=body_type, to=to, cc=cc, bcc=bcc)
+        p.new = NewItem(kind=m.MESSAGE, subject=subject, body=body, body_type=body_type, to=to, cc=cc, bcc=bcc,
+                        reminder_is_set=False, reminder_minutes=0)
     new = p.new
     assert new is not None
     if new.kind == m.GENERIC:
         return [req.mailbox.create_generic(req.actor, new.subject, new.body, new.body_type,
                                            saved_folder or m.DRAFTS, importance=new.importance,
-                                           sensitivity=new.sensitivity, categories=list(new.categories))]
+                                           sensitivity=new.sensitivity, categories=list(new.categories),
+                                           extended=list(new.extended), in_reply_to=new.in_reply_to,
+                                           culture=new.culture, reminder_is_set=new.reminder_is_set,
+                                           reminder_minutes=new.reminder_minutes)]
     if new.kind == m.CALENDAR_ITEM:
         if invitations is None:
             raise ItemError("ErrorSendMeetingInvitationsRequired",
@@ -172,6 +187,23 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
     saved_item = req.rules.send_message(req.actor, new, disposition, saved_folder)
     # Exchange returns an id only for an item it saved without sending.
     return [saved_item] if disposition == rules.SAVE_ONLY and saved_item is not None else []
+
+
+def _cancel(req: EwsRequest, reference: str, disposition) -> list[m.Item]:
+    """The organizer cancels a meeting: cancellations go out, the meeting is deleted; the
+    answer names the cancellation kept in Sent Items (when a copy is saved)."""
+    meeting = req.rules.get_item(req.actor, reference)
+    if meeting.kind != m.CALENDAR_ITEM or not meeting.is_organized_by(req.actor) or meeting.is_cancelled:
+        raise ItemError("ErrorInvalidItemForOperationCancelItem",
+                        "Only the organizer's own meeting can be cancelled.")
+    if not meeting.attendees:
+        raise ItemError("ErrorInvalidRecipients", "The meeting has no attendees to send a cancellation to.")
+    save = disposition in (None, rules.SEND_AND_SAVE_COPY, rules.SAVE_ONLY)
+    req.rules.delete_item(req.actor, reference, rules.HARD_DELETE, rules.SEND_AND_SAVE if save else rules.SEND)
+    if not save:
+        return []
+    sent, _ = req.rules.list_folder(req.actor, m.SENT, rules.View())
+    return [i for i in sent if i.kind == m.MEETING_CANCELLATION and i.uid == meeting.uid][:1]
 
 
 service = operation(CreateItem)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from ...rules import engine as rules
 from ..context import EwsRequest, Responses
 from ..items import parse_item_ids
@@ -30,7 +33,10 @@ def DeleteItem(req: EwsRequest, request):
                    "the AffectedTaskOccurrences attribute")
     ids = parse_item_ids(request.find(M + "ItemIds"))
     out = Responses("DeleteItem")
-    for item_id, _ in ids:
+    for item_id, change_key in ids:
+        if change_key is not None and not _well_formed(change_key):
+            out.error("ErrorInvalidChangeKey", "The ChangeKey is malformed.")
+            continue
         try:
             req.rules.delete_item(req.actor, item_id, how, cancellations)
         except Exception as exc:
@@ -38,6 +44,13 @@ def DeleteItem(req: EwsRequest, request):
             continue
         out.success()
     return out.root
+
+
+def _well_formed(change_key: str) -> bool:
+    try:
+        return bool(base64.b64decode(change_key, validate=True))
+    except (binascii.Error, ValueError):
+        return False
 
 
 service = operation(DeleteItem)

@@ -107,7 +107,8 @@ def _paged(req: EwsRequest, folder: str, view, query: _Query):
 
 
 def _calendar_view(req: EwsRequest, folder: str, view, query: _Query):
-    if folder != m.CALENDAR:
+    folder_class = req.folders.get(req.actor, folder).folder_class or ""
+    if folder != m.CALENDAR and not folder_class.startswith("IPF.Appointment"):
         raise ItemError("ErrorCalendarFolderIsInvalidForCalendarView",
                         "A CalendarView can only be used on a calendar folder.")
     start_text, end_text = view.get("StartDate"), view.get("EndDate")
@@ -121,7 +122,12 @@ def _calendar_view(req: EwsRequest, folder: str, view, query: _Query):
     if end - start > MAX_CALENDAR_VIEW:
         raise ItemError("ErrorCalendarViewRangeTooBig",
                         "The CalendarView range may be at most two years.")
-    items = query.apply(req.rules.calendar_view(req.actor, folder, start, end))
+    # As Exchange counts it: an item ending exactly at the view's start is in the view, one
+    # starting exactly at its end is not.
+    touching = req.rules.calendar_view(req.actor, folder, start - timedelta(seconds=1), end)
+    if query.predicate is not None:  # as Exchange: a calendar view takes no restriction
+        raise ItemError("ErrorInvalidOperation", "A Restriction cannot be used with a CalendarView.")
+    items = query.apply([i for i in touching if i.end is None or i.end >= start])
     total = len(items)
     if view.get("MaxEntriesReturned") is not None:
         items = items[: parse_int_attr(view, "MaxEntriesReturned", low=1)]

@@ -110,7 +110,28 @@ def GetUserAvailability(req: EwsRequest, request):
                     sub(details, T + "IsException", "false")
                     sub(details, T + "IsReminderSet", format_bool(e.reminder_is_set))
                     sub(details, T + "IsPrivate", format_bool(e.is_private))
+            working_hours(fb)
     return root
+
+
+def working_hours(parent) -> None:
+    """Exchange's default working hours (08:00-17:00, Monday to Friday). Mailboxes here keep
+    no time zone of their own, so the hours are in UTC, written as Exchange writes a zone
+    without daylight saving (placeholder transitions, both with zero bias)."""
+    hours = sub(parent, T + "WorkingHours")
+    zone = sub(hours, T + "TimeZone")
+    sub(zone, T + "Bias", "0")
+    for tag, order, month, day in (("StandardTime", "1", "1", "Monday"), ("DaylightTime", "5", "12", "Sunday")):
+        el = sub(zone, T + tag)
+        sub(el, T + "Bias", "0")
+        sub(el, T + "Time", "00:00:00")
+        sub(el, T + "DayOrder", order)
+        sub(el, T + "Month", month)
+        sub(el, T + "DayOfWeek", day)
+    period = sub(sub(hours, T + "WorkingPeriodArray"), T + "WorkingPeriod")
+    sub(period, T + "DayOfWeek", "Monday Tuesday Wednesday Thursday Friday")
+    sub(period, T + "StartTimeInMinutes", "480")
+    sub(period, T + "EndTimeInMinutes", "1020")
 
 
 service = operation(GetUserAvailability, request_element="GetUserAvailabilityRequest")

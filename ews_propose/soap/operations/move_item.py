@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ...rules import model as m
 from ..context import EwsRequest, Responses
 from ..items import id_element, parse_item_ids
-from ..xml import M, sub
+from ..xml import M, SchemaViolation, sub
 from . import operation
 from ._folders import target_folder
 
@@ -35,5 +36,36 @@ def CopyItem(req: EwsRequest, request):
     return _move_or_copy(req, request, "CopyItem", copy=True)
 
 
+def MarkAsJunk(req: EwsRequest, request):
+    """Junk goes to Junk Email, not-junk back to the Inbox, when MoveItem says so (this
+    server keeps no safe or blocked senders lists)."""
+    is_junk = _bool_attr(request, "IsJunk")
+    move = _bool_attr(request, "MoveItem")
+    ids = parse_item_ids(request.find(M + "ItemIds"))
+    out = Responses("MarkAsJunk")
+    if not move:
+        for found in req.rules.get_items(req.actor, [item_id for item_id, _ in ids]):
+            if isinstance(found, Exception):
+                out.failure(found)
+            else:
+                out.success()
+        return out.root
+    results = req.mailbox.move(req.actor, [item_id for item_id, _ in ids], "junkemail" if is_junk else m.INBOX)
+    for result in results:
+        if isinstance(result, Exception):
+            out.failure(result)
+            continue
+        sub(out.success(), M + "MovedItemId", Id=result.id, ChangeKey=result.change_key)
+    return out.root
+
+
+def _bool_attr(el, name: str) -> bool:
+    value = el.get(name)
+    if value not in ("true", "false", "1", "0"):
+        raise SchemaViolation(f"The attribute '{name}' must be true or false.", el)
+    return value in ("true", "1")
+
+
 service = operation(MoveItem)
 copy_service = operation(CopyItem)
+junk_service = operation(MarkAsJunk)

@@ -7,6 +7,7 @@ from ...rules import engine as rules
 from ...rules import model as m
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
+from ..extended import merge
 from ..items import id_element, read_changes
 from ..xml import M, SchemaViolation, T, parse_enum, sub
 from . import operation
@@ -32,8 +33,9 @@ def UpdateItem(req: EwsRequest, request):
     send = request.get("SendMeetingInvitationsOrCancellations")
     if send is not None:
         send = parse_enum(request, send, SEND_UPDATES, "the SendMeetingInvitationsOrCancellations attribute")
-    if request.get("MessageDisposition") is not None:
-        parse_enum(request, request.get("MessageDisposition"), DISPOSITIONS, "the MessageDisposition attribute")
+    disposition = request.get("MessageDisposition")
+    if disposition is not None:
+        parse_enum(request, disposition, DISPOSITIONS, "the MessageDisposition attribute")
     changes_el = request.find(M + "ItemChanges")
     if changes_el is None:
         raise SchemaViolation("The element 'UpdateItem' is missing its required child 'ItemChanges'.", request)
@@ -42,12 +44,32 @@ def UpdateItem(req: EwsRequest, request):
         id_el = change.find(T + "ItemId")
         if id_el is None or id_el.get("Id") is None:
             raise SchemaViolation("An ItemChange needs an ItemId with an Id.", change)
-        planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+        try:
+            planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+        except ItemError as exc:  # this change's error alone
+            planned.append((id_el.get("Id"), id_el.get("ChangeKey"), exc))
 
     out = Responses("UpdateItem")
     for item_id, change_key, changes in planned:
         try:
+            if isinstance(changes, ItemError):
+                raise changes
             current = req.rules.get_item(req.actor, item_id)
+            if "extended" in changes:
+                changes = dict(changes)
+                props = list(current.extended)
+                for key, prop in changes["extended"]:  # type: ignore[union-attr]
+                    props = merge(props, prop, key)
+                changes["extended"] = props
+            if "message_fields" in changes:
+                changes = dict(changes)
+                fields = dict(current.message_fields)
+                for element, value in changes["message_fields"]:  # type: ignore[union-attr]
+                    if value is None:
+                        fields.pop(element, None)
+                    else:
+                        fields[element] = value
+                changes["message_fields"] = fields
             if current.kind == m.CALENDAR_ITEM and send is None:
                 raise ItemError(
                     "ErrorSendMeetingInvitationsOrCancellationsRequired",
@@ -57,6 +79,17 @@ def UpdateItem(req: EwsRequest, request):
         except Exception as exc:
             msg = out.failure(exc)
             sub(msg, M + "Items")
+            continue
+        if disposition in ("SendOnly", "SendAndSaveCopy") and item.kind == m.MESSAGE and item.is_draft:
+            # The updated draft is sent; as with CreateItem, a sent message has no id to return.
+            try:
+                req.mailbox.send_draft(req.actor, item.id, m.SENT if disposition == "SendAndSaveCopy" else None)
+            except Exception as exc:
+                sub(out.failure(exc), M + "Items")
+                continue
+            msg = out.success()
+            sub(msg, M + "Items")
+            sub(sub(msg, M + "ConflictResults"), T + "Count", "0")
             continue
         msg = out.success()
         sub(msg, M + "Items").append(id_element(item))

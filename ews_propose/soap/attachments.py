@@ -1,0 +1,117 @@
+"""Attachments on the wire: FileAttachment and ItemAttachment in CreateItem and
+CreateAttachment, and in GetAttachment's answer (with content)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from lxml import etree
+
+from ..rules import model as m
+from ..rules.attachments import attachment_id, stamp
+from ..rules.model import Item, from_record, to_record
+from .items import Reader, Shape, esc, esc_attr, item_element, read_new_item
+from .xml import SchemaViolation, T, localname, parse_bool, sub
+
+ITEM_KINDS = ("Item", "Message", "CalendarItem")
+
+
+def read_attachment(el: etree._Element) -> dict:
+    kind = localname(el)
+    if kind not in ("FileAttachment", "ItemAttachment"):
+        raise SchemaViolation(f"The element '{kind}' is not an attachment.", el)
+    out: dict = {"kind": "file" if kind == "FileAttachment" else "item",
+                 "name": el.findtext(T + "Name") or "",
+                 "content_type": el.findtext(T + "ContentType") or "",
+                 "content_id": el.findtext(T + "ContentId") or "",
+                 "is_inline": parse_bool(el.find(T + "IsInline")) if el.find(T + "IsInline") is not None else False}
+    if kind == "FileAttachment":
+        content = (el.findtext(T + "Content") or "").strip()
+        try:
+            base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise SchemaViolation("The Content of a FileAttachment is not base64.", el) from None
+        out["content"] = content
+        if not out["content_type"]:
+            out["content_type"] = "application/octet-stream"
+    else:
+        inner = next((c for c in el if isinstance(c.tag, str) and localname(c) in ITEM_KINDS), None)
+        if inner is None:
+            raise SchemaViolation("An ItemAttachment needs an Item, Message or CalendarItem.", el)
+        new = read_new_item(inner)
+        embedded = Item(id="", mailbox="", folder="", kind=new.kind, subject=new.subject, body=new.body,
+                        body_type=new.body_type, importance=new.importance, sensitivity=new.sensitivity,
+                        categories=list(new.categories), to=new.to, cc=new.cc, bcc=new.bcc, start=new.start,
+                        end=new.end, location=new.location, is_read=True,
+                        item_class={m.CALENDAR_ITEM: "IPM.Appointment", m.GENERIC: "IPM.Item"}.get(new.kind,
+                                                                                                   "IPM.Note"))
+        out["item"] = to_record(embedded)
+        if not out["content_type"]:
+            out["content_type"] = ""
+    return stamp(out)
+
+
+def read_attachments(holder: etree._Element | None) -> list[dict]:
+    if holder is None:
+        return []
+    return [read_attachment(c) for c in holder if isinstance(c.tag, str)]
+
+
+def size_of(att: dict) -> int:
+    if att["kind"] == "file":
+        return len(att.get("content", "")) * 3 // 4
+    record = att.get("item") or {}
+    return 256 + len(str(record.get("subject", "")).encode()) + len(str(record.get("body", "")).encode())
+
+
+def write_metadata(out: list[str], item: Item, att: dict) -> None:
+    """An attachment in an item's Attachments: everything but the content."""
+    tag = "FileAttachment" if att["kind"] == "file" else "ItemAttachment"
+    out.append(f"<t:{tag}>")
+    _common(out, item, att)
+    if att["kind"] == "file":
+        out.append("<t:IsContactPhoto>false</t:IsContactPhoto>")
+    out.append(f"</t:{tag}>")
+
+
+def _common(out: list[str], item: Item, att: dict) -> None:
+    out.append(f'<t:AttachmentId Id="{attachment_id(item.id, att["aid"])}" RootItemId="{esc_attr(item.id)}" '
+               f'RootItemChangeKey="{esc_attr(item.change_key)}"/>')
+    out.append(f"<t:Name>{esc(att['name'])}</t:Name>")
+    if att.get("content_type"):
+        out.append(f"<t:ContentType>{esc(att['content_type'])}</t:ContentType>")
+    if att.get("content_id"):
+        out.append(f"<t:ContentId>{esc(att['content_id'])}</t:ContentId>")
+    out.append(f"<t:Size>{size_of(att)}</t:Size>")
+    out.append(f"<t:LastModifiedTime>{att['modified']}</t:LastModifiedTime>")
+    out.append(f"<t:IsInline>{'true' if att.get('is_inline') else 'false'}</t:IsInline>")
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+_DECL = 'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"'
+
+
+def full_element(parent: etree._Element, item: Item, att: dict, reader: Reader) -> None:
+    """An attachment with its content (GetAttachment)."""
+    tag = "FileAttachment" if att["kind"] == "file" else "ItemAttachment"
+    out = [f"<t:{tag} {_DECL}>"]
+    _common(out, item, att)
+    if att["kind"] == "file":
+        out.append("<t:IsContactPhoto>false</t:IsContactPhoto>")
+        out.append(f"<t:Content>{att.get('content', '')}</t:Content>")
+    out.append(f"</t:{tag}>")
+    el = etree.fromstring("".join(out), _PARSER)
+    if att["kind"] == "item":
+        embedded = from_record(att["item"])
+        embedded.id = attachment_id(item.id, att["aid"])  # the embedded item has no id of its own
+        inner = item_element(embedded, Shape("Default", frozenset({"item:Body", "item:TextBody"})), reader)
+        inner.remove(inner.find(T + "ItemId"))
+        pfi = inner.find(T + "ParentFolderId")
+        if pfi is not None:
+            inner.remove(pfi)
+        el.append(inner)
+    parent.append(el)
+
+
+__all__ = ["read_attachments", "write_metadata", "full_element", "sub"]

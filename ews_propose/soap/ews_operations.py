@@ -1,0 +1,29 @@
+"""The names of Exchange Web Services operations (request elements), as Microsoft
+lists them. An element that is none of these is not an EWS request at all
+(Exchange: ErrorInvalidRequest); one of these that this emulator does not serve is
+refused with ErrorInvalidOperation, which clients do not take for a wrong schema
+version (they re-send ErrorInvalidRequest under every other version)."""
+
+from __future__ import annotations
+
+EWS_OPERATIONS = frozenset("""
+AddDelegate AddDistributionGroupToImList AddImContactToGroup AddImGroup AddNewImContactToGroup
+AddNewTelUriContactToGroup ApplyConversationAction ArchiveItem ConvertId CopyFolder CopyItem
+CreateAttachment CreateFolder CreateFolderPath CreateItem CreateManagedFolder CreateUserConfiguration
+DeleteAttachment DeleteDelegate DeleteFolder DeleteItem DeleteUserConfiguration DisableApp
+DisconnectPhoneCall EmptyFolder ExpandDL ExportItems FindConversation FindFolder FindItem
+FindMessageTrackingReport FindPeople GetAppManifests GetAppMarketplaceUrl GetAttachment
+GetClientAccessToken GetConversationItems GetDelegate GetDiscoverySearchConfiguration GetEvents
+GetFolder GetHoldOnMailboxes GetImItemList GetImItems GetInboxRules GetItem GetLastPrivateCatalogUpdate
+GetMailTips GetMessageTrackingReport GetNonIndexableItemDetails GetNonIndexableItemStatistics
+GetPasswordExpirationDate GetPersona GetPhoneCallInformation GetReminders GetRoomLists GetRooms
+GetSearchableMailboxes GetServerTimeZones GetServiceConfiguration GetSharingFolder GetSharingMetadata
+GetStreamingEvents GetUserAvailabilityRequest GetUserConfiguration GetUserOofSettingsRequest GetUserPhoto
+GetUserRetentionPolicyTags GetUserUnifiedGroups GetUnifiedGroupUnseenCount InstallApp MarkAllItemsAsRead
+MarkAsJunk MoveFolder MoveItem PerformReminderAction PlayOnPhone RefreshSharingFolder
+RemoveContactFromImList RemoveDelegate RemoveDistributionGroupFromImList RemoveImContactFromGroup
+RemoveImGroup ResolveNames SearchMailboxes SendItem SetHoldOnMailboxes SetImGroup
+SetUnifiedGroupLastVisitedTime SetUserOofSettingsRequest SetUserPhoto Subscribe SyncFolderHierarchy
+SyncFolderItems UninstallApp Unsubscribe UpdateDelegate UpdateFolder UpdateInboxRules UpdateItem
+UpdateUserConfiguration UploadItems
+""".split())
