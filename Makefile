@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install clean bench quickstart-check compatibility browser
+.PHONY: serve test lint install clean bench quickstart-check compatibility browser postgres postgres-installed test-postgresql
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,20 @@ tests/ews_js/node_modules/.installed: tests/ews_js/package.json tests/ews_js/pac
 test: $(VENV)/.installed-test tests/js/node_modules/.installed tests/ews_js/node_modules/.installed  ## lint, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# PostgreSQL from Debian's packages: the server binaries only (tests/pg_server.py makes
+# its own throwaway cluster as the postgres user, on a temporary directory and a free port).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+postgres-installed:
+	@if [ -z "$(POSTGRES_INITDB)" ] && ! command -v initdb >/dev/null; then \
+	  echo "PostgreSQL is missing; installing Debian's package: apt-get install -y postgresql (needs root)"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)); fi
+
+postgres: $(VENV)/.installed-test postgres-installed  ## a throwaway PostgreSQL server for --store (prints its URL; Ctrl-C stops it)
+	$(BIN)/python -m tests.pg_server $(ARGS)
+
+test-postgresql: $(VENV)/.installed-test tests/js/node_modules/.installed tests/ews_js/node_modules/.installed postgres-installed  ## the whole test suite on PostgreSQL
+	$(BIN)/python -m pytest --store-backend=postgresql $(PYTEST_ARGS)
 
 browser:  ## Chromium from Debian's packages, for the inspector's browser tests (Playwright drives it)
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)

@@ -1,7 +1,10 @@
-"""Fixtures: a real emulator on a real socket, with a real SQLite file, whose every
+"""Fixtures: a real emulator on a real socket, with a real store (an SQLite file, or a
+schema on a real PostgreSQL server with --store-backend=postgresql), whose every
 response is checked against the project's own wsdl/ schemas."""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from lxml import etree
@@ -10,11 +13,45 @@ from ews_propose.resources import wsdl_dir
 from ews_propose.server import EmulatorServer, ServerConfig
 from ews_propose.versions import Build
 
+from . import stores
 from .ews import NS, Soap
+from .stores import store_for
+
+_PG_SERVER = None
+
+
+def pytest_addoption(parser):
+    parser.addoption("--store-backend", choices=stores.BACKENDS, default=None,
+                     help=f"the store every emulator of the suite uses (default ${stores.BACKEND_ENV} or sqlite); "
+                     f"postgresql uses ${stores.URL_ENV} or starts a server (tests/pg_server.py)")
 
 
 def pytest_configure(config):
+    global _PG_SERVER
     config.addinivalue_line("markers", "server_build(build): emulated Exchange build for the emulator fixture")
+    chosen = config.getoption("--store-backend") or os.environ.get(stores.BACKEND_ENV) or "sqlite"
+    os.environ[stores.BACKEND_ENV] = chosen  # seen by the helpers and by child processes
+    if chosen == "postgresql" and not os.environ.get(stores.URL_ENV):
+        from .pg_server import PgServer
+
+        _PG_SERVER = PgServer().start()
+        os.environ[stores.URL_ENV] = _PG_SERVER.url
+
+
+def pytest_report_header(config):
+    if stores.on_postgresql():
+        return f"store backend: postgresql ({os.environ[stores.URL_ENV]})"
+    return "store backend: sqlite"
+
+
+def pytest_unconfigure(config):
+    global _PG_SERVER
+    if _PG_SERVER is not None:
+        _PG_SERVER.stop()
+        _PG_SERVER = None
+        os.environ.pop(stores.URL_ENV, None)
+    elif stores.on_postgresql():
+        stores.drop_schemas()
 
 
 _SCHEMA = None
@@ -61,7 +98,7 @@ def emulator(request, tmp_path):
     build = Build.parse(marker.args[0]) if marker else ServerConfig().build
     exchanges: list = []
     server = EmulatorServer(
-        ServerConfig(port=0, store=str(tmp_path / "store.sqlite3"), build=build),
+        ServerConfig(port=0, store=store_for(tmp_path), build=build),
         observer=exchanges.append,
     ).start()
     try:

@@ -9,6 +9,7 @@ from ews_propose.directory import Directory, DirectoryError
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .ews import Answer, Soap, envelope
+from .stores import store_for
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
 GET_INBOX = envelope('<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape>'
@@ -88,7 +89,7 @@ password = "adele-demo-pw"
 def service_server(tmp_path):
     path = tmp_path / "directory.toml"
     path.write_text(SERVICE_DIRECTORY)
-    with EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "s.sqlite3")), Directory.load(str(path))) as s:
+    with EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "s.sqlite3")), Directory.load(str(path))) as s:
         yield s
 
 

@@ -17,6 +17,7 @@ from ews_propose.rules import ids
 
 from .ews import Answer, Soap, envelope
 from .server_process import ServerProcess
+from .stores import store_for
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
 PROPOSAL = ("2026-12-02T12:00:00Z", "2026-12-02T13:00:00Z")
@@ -86,7 +87,7 @@ def a_session_with_wrong_and_right_credentials(endpoint: str) -> None:
 def test_no_password_or_token_reaches_the_server_output(tmp_path, debug_logging):
     path = tmp_path / "directory.toml"
     path.write_text(DIRECTORY)
-    args = ("--store", str(tmp_path / "s.sqlite3"), "--directory", str(path))
+    args = ("--store", store_for(tmp_path, "s.sqlite3"), "--directory", str(path))
     server = ServerProcess(*args, python_code=DEBUG_SERVER) if debug_logging else ServerProcess(*args)
     try:
         a_session_with_wrong_and_right_credentials(server.endpoint)

@@ -14,6 +14,7 @@ import pytest
 from ews_propose.client import EwsClient, EwsTransportError
 from ews_propose.directory import USER, Directory, Mailbox
 from ews_propose.server import EmulatorServer, ServerConfig
+from tests.stores import store_for
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "organizer.py"
 ROW = re.compile(r"^(ews-propose client|exchangelib 5\.6)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)", re.M)
@@ -32,7 +33,7 @@ def test_organizer_bench_runs_and_the_client_takes_fewer_round_trips():
 
 def test_bearer_token_signs_in(tmp_path):
     directory = Directory([Mailbox("pat@example.org", "Pat", None, USER, token="tok-123")])
-    with EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "s.sqlite3")), directory) as server:
+    with EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "s.sqlite3")), directory) as server:
         pat = EwsClient(server.endpoint, token="tok-123")
         assert pat.meeting_requests() == []
         assert str(pat.server_build) == "15.02.1544.004"

@@ -26,6 +26,7 @@ from .mailboxes import (
     reply_kind,
 )
 from .server_process import ServerProcess
+from .stores import store_for
 
 ATTENDEES = 100
 
@@ -106,7 +107,7 @@ def check_one_move_won(endpoint: str, meeting_id: str, answers: list[Answer], st
 
 def test_100_attendees_answer_at_once_through_server_threads(tmp_path):
     directory, _ = load_directory(ATTENDEES)
-    config = ServerConfig(port=0, store=str(tmp_path / "store.sqlite3"), threads=8)
+    config = ServerConfig(port=0, store=store_for(tmp_path, "store.sqlite3"), threads=8)
     with EmulatorServer(config, directory) as server:
         meeting_id = invite_everyone(server.endpoint)
         check_everyone_answered(server.endpoint, meeting_id, answer_all_at_once([server.endpoint]))
@@ -120,7 +121,7 @@ def three_servers(tmp_path):
     _, toml = load_directory(ATTENDEES)
     path = tmp_path / "directory.toml"
     path.write_text(toml)
-    store = str(tmp_path / "shared.sqlite3")
+    store = store_for(tmp_path, "shared.sqlite3")
     procs: list[ServerProcess] = []
     try:
         for _ in range(3):

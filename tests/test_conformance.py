@@ -22,6 +22,7 @@ from ews_propose.conformance.run import FOLDERS
 from ews_propose.conformance.wire import SoapLine
 from ews_propose.server import EmulatorServer, ServerConfig
 from ews_propose.versions import Build
+from tests.stores import store_for
 
 ORGANIZER, ATTENDEE = "AlexW@contoso.com", "AdeleV@contoso.com"
 PASSWORDS = {ORGANIZER: "alex-demo-pw", ATTENDEE: "adele-demo-pw"}
@@ -37,7 +38,7 @@ def serve(tmp_path) -> Iterator[Callable[..., str]]:
     started: list[subprocess.Popen] = []
 
     def start(*extra: str) -> str:
-        proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--store", str(tmp_path / f"s{len(started)}.sqlite3"),
+        proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--store", store_for(tmp_path, f"s{len(started)}.sqlite3"),
                                  *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started.append(proc)
         first = proc.stdout.readline()
@@ -150,7 +151,7 @@ def rewriting(transform: Callable[[bytes], bytes]) -> Callable:
 
 
 def broken_server(tmp_path, transform) -> EmulatorServer:
-    return EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "broken.sqlite3")),
+    return EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "broken.sqlite3")),
                           wrap=rewriting(transform)).start()
 
 

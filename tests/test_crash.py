@@ -22,6 +22,7 @@ from .mailboxes import (
     reply_kind,
 )
 from .server_process import ServerProcess
+from .stores import store_for
 
 # A server whose store pauses inside a reply's transaction, right after the attendee's
 # sent copy is written and before the organizer's side, and says so through a file.
@@ -30,7 +31,7 @@ import sys, time
 from contextlib import contextmanager
 from ews_propose.directory import Directory
 from ews_propose.server import EmulatorServer, ServerConfig
-from ews_propose.store.sqlite import SqliteStore
+from ews_propose.store import Store, open_store
 
 store_path, directory_path, marker = sys.argv[1:4]
 
@@ -45,14 +46,18 @@ class PausingTransaction:
             open(marker, "w").close()
             time.sleep(60)  # the test kills the process here
 
-class PausingStore(SqliteStore):
+class PausingStore(Store):
+    def __init__(self, inner):
+        self._inner = inner
     @contextmanager
     def transaction(self, write=True):
-        with super().transaction(write) as tx:
+        with self._inner.transaction(write) as tx:
             yield PausingTransaction(tx)
+    def close(self):
+        self._inner.close()
 
 server = EmulatorServer(ServerConfig(port=0, store=store_path), Directory.load(directory_path),
-                        store=PausingStore(store_path))
+                        store=PausingStore(open_store(store_path)))
 print(f"ews-propose listening on {server.endpoint}", flush=True)
 server.serve_forever()
 """
@@ -99,7 +104,7 @@ def setup_meeting(tmp_path, count: int) -> tuple[str, str, str]:
     _, toml = load_directory(count)
     directory = tmp_path / "directory.toml"
     directory.write_text(toml)
-    store = str(tmp_path / "store.sqlite3")
+    store = store_for(tmp_path, "store.sqlite3")
     with ServerProcess("--store", store, "--directory", str(directory)) as server:
         meeting_id, _ = organizer(server.endpoint).create_meeting(
             "Planning", *LUNCH, attendees=[smtp for smtp, _, _ in attendees(count)])
@@ -180,3 +185,42 @@ def test_sigkill_during_a_stream_of_replies(tmp_path):
         for index in sorted(set(range(count)) - replied):  # the rest answer now, once each
             assert reply(restarted.endpoint, index).response_codes == ["NoError"]
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, count) == set(range(count))
+
+
+def test_sigkill_of_one_of_three_processes_on_one_store(tmp_path):
+    """Three servers on one store share a stream of replies; one is killed with replies in
+    flight. The other two go on answering, and every reply is whole or absent."""
+    count = 45
+    store, directory, meeting_id = setup_meeting(tmp_path, count)
+    servers = [ServerProcess("--store", store, "--directory", directory, "--threads", "4") for _ in range(3)]
+    victim, survivors = servers[0], servers[1:]
+    acknowledged: set[int] = set()
+    killed = threading.Event()
+    try:
+        def answer(index: int) -> None:
+            server = servers[index % 3]
+            if server is victim and killed.is_set():
+                return
+            result = _post_or_error(lambda: reply(server.endpoint, index))
+            if not isinstance(result, Exception) and result.response_codes == ["NoError"]:
+                acknowledged.add(index)
+                if len(acknowledged) >= 9 and not killed.is_set():
+                    killed.set()
+                    victim.kill()  # with its own replies and the others' still in flight
+
+        with ThreadPoolExecutor(max_workers=9) as pool:
+            for future in [pool.submit(answer, i) for i in range(count)]:
+                future.result(timeout=60)
+        assert killed.is_set(), "replies did not come back"
+        # Every reply sent to a survivor was answered: the kill cost them nothing.
+        assert {i for i in range(count) if i % 3} <= acknowledged
+        replied = check_whole_or_nothing(survivors[0].endpoint, meeting_id, count)
+        assert acknowledged <= replied
+        for index in sorted(set(range(count)) - replied):  # the rest answer now, once each
+            assert reply(survivors[1].endpoint, index).response_codes == ["NoError"]
+        assert check_whole_or_nothing(survivors[1].endpoint, meeting_id, count) == set(range(count))
+    finally:
+        for server in servers:
+            server.kill()
+    for server in survivors:
+        assert "Traceback" not in server.errors and "locked" not in server.errors, server.errors

@@ -23,6 +23,7 @@ from lxml import etree
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .ews import NS, PASSWORDS, Soap, envelope
+from .stores import store_for
 
 EXAMPLES = int(os.environ.get("EWS_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -53,8 +54,8 @@ def fuzz_server(tmp_path_factory):
     errors = ErrorLog()
     logger = logging.getLogger("ews_propose")
     logger.addHandler(errors)
-    store = tmp_path_factory.mktemp("fuzz") / "store.sqlite3"
-    server = Server(ServerConfig(port=0, store=str(store))).start()
+    store = store_for(tmp_path_factory.mktemp("fuzz"))
+    server = Server(ServerConfig(port=0, store=store)).start()
     try:
         yield server, errors
     finally:

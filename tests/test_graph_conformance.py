@@ -12,12 +12,13 @@ from ews_propose.conformance.graph import GRAPH_CHECKS, GraphTarget, run_graph_s
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .graph import ADELE, ALEX, GraphLine
+from .stores import store_for
 
 ARGS = ["--organizer", ALEX[0], "--attendee", ADELE[0], "--wait", "5"]
 
 
 def serve(tmp_path, wrap_graph=None):
-    return EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "s.sqlite3")), wrap_graph=wrap_graph).start()
+    return EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "s.sqlite3")), wrap_graph=wrap_graph).start()
 
 
 def test_every_graph_check_passes_against_the_emulator(tmp_path, monkeypatch, capsys):

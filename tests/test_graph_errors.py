@@ -13,11 +13,12 @@ from ews_propose.rules.ids import new_item_id
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .graph import ADELE, ALEX, LUNCH, MEGAN, GraphLine, assert_graph_error
+from .stores import store_for
 
 
 @pytest.fixture
 def server(tmp_path):
-    srv = EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "store.sqlite3"),
+    srv = EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "store.sqlite3"),
                                       max_request_bytes=64 * 1024)).start()
     yield srv
     srv.stop()

@@ -23,6 +23,7 @@ from ews_propose.server import EmulatorServer, ServerConfig
 
 from .ews import Soap
 from .graph import ADELE, ALEX, LUNCH, SEED_PROPOSAL, GraphLine, assert_graph_error
+from .stores import store_for
 
 EXAMPLES = int(os.environ.get("EWS_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -46,7 +47,7 @@ def world(tmp_path_factory):
     errors = ErrorLog()
     logger = logging.getLogger("ews_propose")
     logger.addHandler(errors)
-    server = EmulatorServer(ServerConfig(port=0, store=str(tmp_path_factory.mktemp("gfuzz") / "s.sqlite3"))).start()
+    server = EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path_factory.mktemp("gfuzz"), "s.sqlite3"))).start()
     alex, adele = GraphLine(server.graph_url, ALEX[1]), GraphLine(server.graph_url, ADELE[1])
     event = alex.post("/me/events", LUNCH).json()
     request = adele.get("/me/messages", **{"$expand": "microsoft.graph.eventMessage/event"}).json()["value"][0]

@@ -41,6 +41,7 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .graph import ADELE, ALEX
+from .stores import store_for
 
 PST = "Pacific Standard Time"
 
@@ -70,7 +71,7 @@ def prefer_pst(config: RequestConfiguration | None = None) -> RequestConfigurati
 
 @pytest.fixture
 def graph_url(tmp_path):
-    server = EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "store.sqlite3"))).start()
+    server = EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "store.sqlite3"))).start()
     yield server.graph_url
     server.stop()
 

@@ -10,11 +10,12 @@ from ews_propose.rules.ids import new_item_id
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .graph import ADELE, ALEX, LUNCH, MEGAN, PST, SEED_PROPOSAL, GraphLine
+from .stores import store_for
 
 
 @pytest.fixture
 def server(tmp_path):
-    srv = EmulatorServer(ServerConfig(port=0, store=str(tmp_path / "store.sqlite3"))).start()
+    srv = EmulatorServer(ServerConfig(port=0, store=store_for(tmp_path, "store.sqlite3"))).start()
     yield srv
     srv.stop()
 

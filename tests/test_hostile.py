@@ -13,6 +13,7 @@ from lxml import etree
 
 from .ews import NS, Answer, Soap, envelope
 from .server_process import ServerProcess
+from .stores import store_for
 
 LIMIT = 64 * 1024
 USER, PASSWORD = "AlexW@contoso.com", "alex-demo-pw"
@@ -57,8 +58,8 @@ def url_trap():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    store = tmp_path_factory.mktemp("hostile") / "store.sqlite3"
-    proc = ServerProcess("--store", str(store), "--max-request-bytes", str(LIMIT))
+    store = store_for(tmp_path_factory.mktemp("hostile"))
+    proc = ServerProcess("--store", store, "--max-request-bytes", str(LIMIT))
     try:
         yield proc
     finally:
@@ -159,7 +160,7 @@ def test_request_size_limit_from_the_command_line(server):
 
 
 def test_the_default_limit_is_4_mib(tmp_path):
-    with ServerProcess("--store", str(tmp_path / "s.sqlite3")) as proc:
+    with ServerProcess("--store", store_for(tmp_path, "s.sqlite3")) as proc:
         filler = "x" * (4 * 1024 * 1024 - 1000)
         under = create_with_subject(filler[:-2000])
         assert post(proc.endpoint, under.encode()).response_codes == ["NoError"]

@@ -11,9 +11,11 @@ from ews_propose.directory import Directory
 from ews_propose.rules import MeetingRules, NewItem, Reply, RuleError
 from ews_propose.rules import engine as E
 from ews_propose.rules import model as m
-from ews_propose.store import SqliteStore
+from ews_propose.store import SqliteStore, open_store
 from ews_propose.store.base import Store
-from ews_propose.store.sqlite import SCHEMA_VERSION
+from ews_propose.store.schema import SCHEMA_VERSION
+
+from .stores import store_for
 
 ALEX, ADELE, MEGAN, ROOM = "AlexW@contoso.com", "AdeleV@contoso.com", "MeganB@contoso.com", "Rainier@contoso.com"
 NOON = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -22,7 +24,7 @@ HOUR = timedelta(hours=1)
 
 @pytest.fixture
 def store(tmp_path):
-    with SqliteStore(str(tmp_path / "rules.sqlite3")) as s:
+    with open_store(store_for(tmp_path, "rules.sqlite3")) as s:
         yield s
 
 
@@ -182,8 +184,8 @@ def test_a_reply_lands_whole_or_not_at_all(store, fail_at):
 
 
 def test_a_long_item_is_seen_from_the_middle_of_it(tmp_path):
-    path = str(tmp_path / "long.sqlite3")
-    with SqliteStore(path) as store:
+    path = store_for(tmp_path, "long.sqlite3")
+    with open_store(path) as store:
         rules = MeetingRules(store, Directory.demo())
         rules.create_calendar_item(ALEX, NewItem(kind=m.CALENDAR_ITEM, subject="Conference",
                                                  start=NOON, end=NOON + 96 * HOUR))
@@ -193,8 +195,8 @@ def test_a_long_item_is_seen_from_the_middle_of_it(tmp_path):
         assert [i.subject for i in rules.calendar_view(ALEX, m.CALENDAR, *middle)] == ["Conference", "Lunch"]
         # A store written before the longest duration was recorded works it out on opening.
         with store.transaction() as tx:
-            tx._conn.execute("DELETE FROM meta WHERE key = 'longest_item_s'")
-    with SqliteStore(path) as reopened:
+            (getattr(tx, "_conn", None) or tx._cur).execute("DELETE FROM meta WHERE key = 'longest_item_s'")
+    with open_store(path) as reopened:
         rules = MeetingRules(reopened, Directory.demo())
         assert [i.subject for i in rules.calendar_view(ALEX, m.CALENDAR, *middle)] == ["Conference", "Lunch"]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ews_propose.server import EmulatorServer, ServerConfig
 
 from .ews import Soap
+from .stores import store_for
 
 
 def sync_items(soap, state="", max_changes=100, ignore="", folder='<t:DistinguishedFolderId Id="drafts"/>'):
@@ -79,7 +80,7 @@ def test_a_bad_or_foreign_state_is_refused(alex):
 
 
 def test_a_sync_state_survives_a_restart(tmp_path):
-    store = str(tmp_path / "store.sqlite3")
+    store = store_for(tmp_path, "store.sqlite3")
     with EmulatorServer(ServerConfig(port=0, store=store)) as server:
         alex = Soap(server.endpoint, "AlexW@contoso.com")
         _, state, _ = sync_items(alex)

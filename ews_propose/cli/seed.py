@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..directory import Directory, DirectoryError
 from ..rules import ids
 from ..rules import model as m
-from ..store import StoreError, open_store
+from ..store import StoreError, describe, open_store
 from ._common import EXIT_USAGE
 from .serve import default_store_path
 
@@ -44,8 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     seed = commands.add_parser("seed", help="fill a mailbox's calendar with N appointments")
     seed.add_argument("--items", type=_positive, required=True, metavar="N", help="how many appointments")
     seed.add_argument("--mailbox", default="AlexW@contoso.com", help="whose calendar (default AlexW@contoso.com)")
-    seed.add_argument("--store", metavar="PATH", default=None,
-                      help=f"SQLite store file, created if missing (default {default_store_path()})")
+    seed.add_argument("--store", metavar="PATH|URL", default=None,
+                      help=f"SQLite store file, created if missing, or a postgresql:// URL "
+                      f"(default {default_store_path()})")
     seed.add_argument("--directory", metavar="FILE", help="TOML file of mailboxes (default: the demo mailboxes)")
     seed.add_argument("--start", type=_day, default=None, metavar="YYYY-MM-DD",
                       help="first day (default: today, UTC)")
@@ -100,5 +101,5 @@ def seed_command(args: argparse.Namespace) -> int:
             written = upto
     days = -(-args.items // args.per_day)
     print(f"seeded {args.items} appointments into {mailbox.smtp}'s Calendar over {days} days from {first} "
-          f"in {store_path} ({time.perf_counter() - started:.1f}s)")
+          f"in {describe(store_path)} ({time.perf_counter() - started:.1f}s)")
     return 0

@@ -13,7 +13,7 @@ from ..directory import Directory, DirectoryError
 from ..inspector import is_loopback
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
-from ..store import StoreError, open_store
+from ..store import StoreError, describe, is_url, open_store
 from ..tls import TlsError, TlsFiles, local_tls_files, own_tls_files, tls_dir_for
 from ..versions import DEFAULT_BUILD, Build
 from ._common import EXIT_USAGE
@@ -65,13 +65,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 picks a free one)")
     serve.add_argument("--directory", metavar="FILE",
                        help="TOML file of mailboxes (default: the built-in demo mailboxes)")
-    serve.add_argument("--store", metavar="PATH|:memory:", default=None,
-                       help=f"SQLite store file, or :memory: (default {default_store_path()})")
+    serve.add_argument("--store", metavar="PATH|:memory:|URL", default=None,
+                       help=f"SQLite store file, :memory:, or a PostgreSQL database as "
+                       f"postgresql://user:password@host:port/database, which several processes and "
+                       f"machines can share (docs/scale-out.md) (default {default_store_path()})")
     serve.add_argument("--server-build", type=_build, default=DEFAULT_BUILD, metavar="X",
                        help=f"emulated Exchange build, e.g. 15.00.0800.007 (default {DEFAULT_BUILD})")
     serve.add_argument("--threads", type=_at_least(1, "--threads"), default=4, help="request threads per worker (default 4)")
     serve.add_argument("--workers", type=_at_least(1, "--workers"), default=1, metavar="N",
-                       help="server processes sharing the port and the store file (default 1)")
+                       help="server processes sharing the port and the store (default 1)")
     serve.add_argument("--max-request-bytes", type=_at_least(MIN_REQUEST_BYTES, "--max-request-bytes"),
                        default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
@@ -96,7 +98,9 @@ def _tls_files(args: argparse.Namespace, store: str) -> TlsFiles | None:
     if args.cert:
         return own_tls_files(args.cert, args.key)
     if args.tls:
-        return local_tls_files(tls_dir_for(store, default_store_path()), args.host)
+        # A database server has no folder to keep the CA beside: the default store's.
+        beside = default_store_path() if is_url(store) else store
+        return local_tls_files(tls_dir_for(beside, default_store_path()), args.host)
     return None
 
 
@@ -173,7 +177,7 @@ def _banner(args: argparse.Namespace, server: EmulatorServer | WorkerPool, confi
         lines.append(f"  Inspector: {where}" + ("" if is_loopback(args.host) else "  (a mailbox's credentials)"))
     lines += [
         f"  build:  {config.build} (newest schema {config.build.newest_schema})",
-        f"  store:  {config.store}",
+        f"  store:  {describe(config.store)}",
     ]
     tls = config.tls
     if tls is not None:

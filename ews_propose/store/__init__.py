@@ -1,6 +1,37 @@
-"""Persistence behind one interface: :class:`Store` hands out :class:`Transaction` s."""
+"""Persistence behind one interface: :class:`Store` hands out :class:`Transaction` s.
 
-from .base import Store, Transaction
-from .sqlite import SqliteStore, StoreError, open_store
+:func:`open_store` is the one place a ``--store`` value becomes a store: a
+``postgresql://`` (or ``postgres://``) URL opens a PostgreSQL database, anything else
+is an SQLite file path or ``:memory:``."""
 
-__all__ = ["Store", "Transaction", "SqliteStore", "StoreError", "open_store"]
+from __future__ import annotations
+
+from .base import Store, StoreError, Transaction
+from .sqlite import SqliteStore
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(location: str) -> bool:
+    """Whether ``location`` names a database server rather than a file."""
+    return location.startswith(URL_SCHEMES)
+
+
+def describe(location: str) -> str:
+    """``location`` as shown to people: a URL without its password."""
+    if is_url(location):
+        from .postgresql import display_url
+
+        return display_url(location)
+    return location
+
+
+def open_store(location: str) -> Store:
+    if is_url(location):
+        from .postgresql import PostgresStore  # psycopg loads only for a PostgreSQL store
+
+        return PostgresStore(location)
+    return SqliteStore(location)
+
+
+__all__ = ["Store", "Transaction", "SqliteStore", "StoreError", "open_store", "is_url", "describe"]

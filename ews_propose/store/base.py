@@ -12,6 +12,10 @@ from ..rules.model import Item
 FolderRecord = dict  # a created folder: {"id", "mailbox", "parent", "name", "folder_class", ...}
 
 
+class StoreError(Exception):
+    """The store cannot be opened; the message names the store and the reason."""
+
+
 class Transaction(ABC):
     """All reads and writes of one workflow step; committed together or not at all."""
 

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from ..rules.model import Item, format_utc, from_record, to_record
-from .base import Store, Transaction
+from .base import Store, StoreError, Transaction
+from .schema import SCHEMA_VERSION, steps
 
-SCHEMA_VERSION = 3
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -55,20 +55,8 @@ CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
 CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent);
 """
-# Each step brings a store from the version before it to the one it is filed under.
-_MIGRATIONS = {
-    2: [  # unread as a column, so a folder's unread count is an index count
-        "ALTER TABLE items ADD COLUMN unread INTEGER NOT NULL DEFAULT 0",
-        "UPDATE items SET unread = CASE WHEN json_extract(data, '$.is_read') = 1 THEN 0 ELSE 1 END",
-    ],
-    3: [],  # the folders and settings tables: made by _TABLES; nothing to convert
-}
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-class StoreError(Exception):
-    """The store cannot be opened; the message names the path and the reason."""
 
 
 def _check_path(path: str) -> None:
@@ -278,9 +266,8 @@ class SqliteStore(Store):
         try:
             # Read again under the write lock: another process may have migrated meanwhile.
             version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target]:
-                    conn.execute(statement)
+            for statement in steps("sqlite", version):
+                conn.execute(statement)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -370,7 +357,3 @@ class _NoLockType:
 
 
 _NoLock = _NoLockType()
-
-
-def open_store(path: str) -> SqliteStore:
-    return SqliteStore(path)

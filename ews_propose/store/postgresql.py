@@ -1,0 +1,305 @@
+"""PostgreSQL store: the SQLite store's tables and indexes on a database server, so that
+several emulator processes, on one machine or many, share one set of mailboxes.
+
+Chosen by ``--store postgresql://user:password@host:port/database`` (libpq's URL; a
+``?options=-csearch_path%3DNAME`` query puts the store in schema NAME). Connections
+come from a pool (psycopg_pool); every statement is prepared on the server the first
+time a connection runs it (``prepare_threshold=0``).
+
+Concurrency, the same contract as the SQLite store: a write transaction holds the
+store's write lock from its start. Here that lock is a transaction-scoped advisory lock
+(``pg_advisory_xact_lock``) keyed by the store's schema, taken as the first statement
+of a READ COMMITTED transaction, so every read after it sees every write committed
+before it, and writers of all processes queue on the server (which wakes the next one
+the moment a COMMIT, a ROLLBACK or a dropped connection frees it). The rules run a
+workflow step as the body of ``with store.transaction()``, which cannot be run again,
+so SERIALIZABLE (whose conflicts surface as errors to retry) would turn concurrent
+replies into failed requests: docs/scale-out.md has the measurement. Read transactions
+are REPEATABLE READ READ ONLY: one snapshot, no lock, never blocked by writers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from ..rules.model import Item, format_utc, from_record, to_record
+from .base import Store, StoreError, Transaction
+from .schema import SCHEMA_VERSION, steps
+
+POOL_SIZE = 16  # connections per process at most; a request thread holds one per transaction
+CONNECT_TIMEOUT_S = 10
+# The advisory lock's first key ("EWSP"); the second is a hash of the store's schema, so
+# stores in different schemas of one database do not queue on each other.
+LOCK_CLASS = 0x45575350
+
+_TABLES = [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # seq plays SQLite's rowid: the order of insertion, renewed when an item is replaced.
+    # Time columns hold format_utc text, compared byte by byte as in SQLite (COLLATE "C").
+    """CREATE TABLE IF NOT EXISTS items (
+        seq BIGSERIAL NOT NULL,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        mailbox TEXT COLLATE "C" NOT NULL,
+        folder TEXT COLLATE "C" NOT NULL,
+        kind TEXT COLLATE "C" NOT NULL,
+        uid TEXT COLLATE "C",
+        start TEXT COLLATE "C",
+        "end" TEXT COLLATE "C",
+        received TEXT COLLATE "C",
+        data TEXT NOT NULL,
+        unread INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE IF NOT EXISTS settings (
+        mailbox TEXT COLLATE "C" NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (mailbox, name)
+    )""",
+    """CREATE TABLE IF NOT EXISTS folders (
+        seq BIGSERIAL NOT NULL,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        mailbox TEXT COLLATE "C" NOT NULL,
+        parent TEXT COLLATE "C" NOT NULL,
+        data TEXT NOT NULL
+    )""",
+]
+_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS items_folder ON items (mailbox, folder, received)",
+    'CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end")',
+    "CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder)",
+    "CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread)",
+    "CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent)",
+]
+
+_PUT_ITEM = (
+    'INSERT INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread)'
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET"
+    " seq = excluded.seq, mailbox = excluded.mailbox, folder = excluded.folder, kind = excluded.kind,"
+    ' uid = excluded.uid, start = excluded.start, "end" = excluded."end", received = excluded.received,'
+    " data = excluded.data, unread = excluded.unread"
+)
+
+
+def display_url(url: str) -> str:
+    """The URL with its password left out, for messages and the banner."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return parts._replace(netloc=netloc).geturl()
+    except ValueError:
+        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", url)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class _PgTransaction(Transaction):
+    def __init__(self, cur) -> None:
+        self._cur = cur
+        self._known_longest = 0
+
+    def _rows(self, sql: str, args: tuple | list = ()) -> list:
+        self._cur.execute(sql, args)
+        return self._cur.fetchall()
+
+    def _row(self, sql: str, args: tuple | list = ()):
+        self._cur.execute(sql, args)
+        return self._cur.fetchone()
+
+    def get(self, item_id: str) -> Item | None:
+        row = self._row("SELECT data FROM items WHERE id = %s", (item_id,))
+        return from_record(json.loads(row[0])) if row else None
+
+    def put(self, item: Item) -> None:
+        if item.start is not None and item.end is not None:
+            self._note_duration(int((item.end - item.start).total_seconds()))
+        self._cur.execute(_PUT_ITEM, (
+            item.id,
+            item.mailbox.lower(),
+            item.folder,
+            item.kind,
+            item.uid,
+            format_utc(item.start) if item.start else None,
+            format_utc(item.end) if item.end else None,
+            format_utc(item.received) if item.received else None,
+            json.dumps(to_record(item), separators=(",", ":")),
+            0 if item.is_read else 1,
+        ))
+
+    def delete(self, item_id: str) -> None:
+        self._cur.execute("DELETE FROM items WHERE id = %s", (item_id,))
+
+    def list_folder(
+        self, mailbox: str, folder: str, offset: int = 0, limit: int | None = None
+    ) -> tuple[list[Item], int]:
+        key = (mailbox.lower(), folder)
+        total = self._row("SELECT count(*) FROM items WHERE mailbox = %s AND folder = %s", key)[0]
+        rows = self._rows(
+            "SELECT data FROM items WHERE mailbox = %s AND folder = %s"
+            " ORDER BY received DESC NULLS LAST, seq DESC LIMIT %s OFFSET %s",
+            (*key, limit, offset))
+        return [from_record(json.loads(r[0])) for r in rows], total
+
+    def counts(self, mailbox: str, folder: str) -> tuple[int, int]:
+        total, unread = self._row(
+            "SELECT count(*), coalesce(sum(unread), 0) FROM items WHERE mailbox = %s AND folder = %s",
+            (mailbox.lower(), folder))
+        return int(total), int(unread)
+
+    def calendar_view(
+        self, mailbox: str, folder: str, start: datetime, end: datetime
+    ) -> list[Item]:
+        # As in SQLite: nothing lasts longer than the longest on record, so the (start)
+        # index is read over a bounded range.
+        earliest = start - timedelta(seconds=self._longest())
+        rows = self._rows(
+            'SELECT data FROM items WHERE mailbox = %s AND folder = %s AND start >= %s AND start < %s'
+            ' AND "end" > %s ORDER BY start, seq',
+            (mailbox.lower(), folder, format_utc(earliest), format_utc(end), format_utc(start)))
+        return [from_record(json.loads(r[0])) for r in rows]
+
+    def _longest(self) -> int:
+        row = self._row("SELECT value FROM meta WHERE key = 'longest_item_s'")
+        return int(row[0]) if row else 0
+
+    def _note_duration(self, seconds: int) -> None:
+        if seconds > self._known_longest:
+            self._cur.execute(
+                "INSERT INTO meta (key, value) VALUES ('longest_item_s', %s) ON CONFLICT (key) DO UPDATE"
+                " SET value = greatest(meta.value::bigint, excluded.value::bigint)::text", (str(seconds),))
+            self._known_longest = seconds
+
+    def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
+               folder: str | None = None) -> list[Item]:
+        # One statement text whatever the filters (a NULL filter matches everything), so
+        # it is prepared once.
+        rows = self._rows(
+            "SELECT data FROM items WHERE mailbox = %s AND uid = %s"
+            " AND (%s::text[] IS NULL OR kind = ANY(%s::text[])) AND (%s::text IS NULL OR folder = %s)"
+            " ORDER BY seq",
+            (mailbox.lower(), uid, list(kinds) if kinds else None, list(kinds) if kinds else None,
+             folder, folder))
+        return [from_record(json.loads(r[0])) for r in rows]
+
+    def get_folder(self, folder_id: str) -> dict | None:
+        row = self._row("SELECT data FROM folders WHERE id = %s", (folder_id,))
+        return json.loads(row[0]) if row else None
+
+    def put_folder(self, folder: dict) -> None:
+        self._cur.execute(
+            "INSERT INTO folders (id, mailbox, parent, data) VALUES (%s, %s, %s, %s) ON CONFLICT (id)"
+            " DO UPDATE SET seq = excluded.seq, mailbox = excluded.mailbox, parent = excluded.parent,"
+            " data = excluded.data",
+            (folder["id"], folder["mailbox"].lower(), folder["parent"], json.dumps(folder, separators=(",", ":"))))
+
+    def delete_folder(self, folder_id: str) -> None:
+        self._cur.execute("DELETE FROM folders WHERE id = %s", (folder_id,))
+
+    def list_folders(self, mailbox: str) -> list[dict]:
+        rows = self._rows("SELECT data FROM folders WHERE mailbox = %s ORDER BY seq", (mailbox.lower(),))
+        return [json.loads(r[0]) for r in rows]
+
+    def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
+        rows = self._rows("SELECT id FROM items WHERE mailbox = %s AND folder = %s", (mailbox.lower(), folder))
+        return [r[0] for r in rows]
+
+    def get_setting(self, mailbox: str, name: str) -> object | None:
+        row = self._row("SELECT value FROM settings WHERE mailbox = %s AND name = %s", (mailbox.lower(), name))
+        return json.loads(row[0]) if row else None
+
+    def put_setting(self, mailbox: str, name: str, value: object) -> None:
+        self._cur.execute(
+            "INSERT INTO settings (mailbox, name, value) VALUES (%s, %s, %s)"
+            " ON CONFLICT (mailbox, name) DO UPDATE SET value = excluded.value",
+            (mailbox.lower(), name, json.dumps(value, separators=(",", ":"))))
+
+
+class PostgresStore(Store):
+    """A PostgreSQL database (or a schema of one) at a libpq URL.
+
+    An unreachable server, a URL libpq cannot read, refused credentials or a store of a
+    newer schema raise :class:`StoreError` with one line naming the URL (password left
+    out) and the reason."""
+
+    def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
+        self.url = url
+        self.path = display_url(url)
+        try:
+            import psycopg
+            from psycopg_pool import ConnectionPool
+        except ImportError as exc:
+            raise StoreError(f"store {self.path}: PostgreSQL stores need psycopg and psycopg_pool "
+                             f"(pip install 'ews-propose[postgresql]'): {exc}") from exc
+        self._psycopg = psycopg
+        self._pool = None
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+                self._lock_key = (LOCK_CLASS, conn.execute("SELECT hashtext(current_schema())").fetchone()[0])
+                self._create_schema(conn)
+        except StoreError:
+            raise
+        except psycopg.Error as exc:
+            raise StoreError(f"store {self.path}: {_one_line(exc)}") from exc
+        except TypeError as exc:  # a current_schema() of NULL: the search_path names no schema
+            raise StoreError(f"store {self.path}: the search_path names no existing schema") from exc
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=pool_size, open=True, name="ews-propose",
+            kwargs=dict(autocommit=True, prepare_threshold=0, connect_timeout=CONNECT_TIMEOUT_S))
+
+    def _create_schema(self, conn) -> None:
+        # Under the write lock: processes starting together would otherwise race on
+        # CREATE TABLE IF NOT EXISTS (PostgreSQL's catalog rejects the second one).
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", self._lock_key)
+            for sql in _TABLES:
+                conn.execute(sql)
+            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if found is not None and int(found[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"store {self.path} has schema version {found[0]}; this ews-propose reads up to {SCHEMA_VERSION}")
+            if found is None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
+            elif int(found[0]) < SCHEMA_VERSION:
+                for sql in steps("postgresql", int(found[0])):
+                    conn.execute(sql)
+                conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+            for sql in _INDEXES:
+                conn.execute(sql)
+            if conn.execute("SELECT 1 FROM meta WHERE key = 'longest_item_s'").fetchone() is None:
+                longest = conn.execute(
+                    'SELECT max(extract(epoch FROM ("end"::timestamptz - start::timestamptz))) FROM items'
+                    " WHERE start IS NOT NULL AND \"end\" IS NOT NULL").fetchone()[0]
+                conn.execute("INSERT INTO meta (key, value) VALUES ('longest_item_s', %s)",
+                             (str(int(round(longest or 0))),))
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Transaction]:
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            if write:
+                cur.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", self._lock_key)
+            else:
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                yield _PgTransaction(cur)
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except self._psycopg.Error:
+                    pass  # a broken connection: the server has rolled back already
+                raise
+            else:
+                cur.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
