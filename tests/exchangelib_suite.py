@@ -32,6 +32,7 @@ from lxml import etree
 
 from ews_propose.server import EmulatorServer, ServerConfig
 
+from .stores import store_for
 from .tls_front import TlsFront
 
 REPO = Path(__file__).resolve().parent.parent
@@ -172,7 +173,7 @@ def run_suite(workdir: Path, modules: tuple[str, ...] = MODULES, keyword: str | 
             if code:
                 faults[(exchange.operation or "?", code)] += 1
 
-    server = EmulatorServer(ServerConfig(port=0, store=str(workdir / "store.sqlite3"), threads=8),
+    server = EmulatorServer(ServerConfig(port=0, store=store_for(workdir), threads=8),
                             observer=observe).start()
     front = TlsFront(("127.0.0.1", server.port), workdir).start()
     try:

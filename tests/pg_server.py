@@ -76,6 +76,13 @@ class PgServer:
             raise PgServerError(f"{' '.join(cmd)} failed: {done.stderr.strip() or done.stdout.strip()}")
 
     def start(self) -> PgServer:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # and remove the directory
+            raise
+
+    def _start(self) -> PgServer:
         bins = bin_dir()
         data = self.dir / "data"
         pwfile = self.dir / "pwfile"
@@ -110,7 +117,6 @@ class PgServer:
             except OSError:
                 pass
             time.sleep(0.1)
-        self.stop()
         raise PgServerError(f"the PostgreSQL server did not start on port {self.port} in 30 s")
 
     def _ready(self) -> bool:

@@ -13,8 +13,6 @@ import itertools
 import os
 from pathlib import Path
 
-import pytest
-
 BACKEND_ENV = "EWS_PROPOSE_TEST_STORE"
 URL_ENV = "EWS_PROPOSE_TEST_PG_URL"
 BACKENDS = ("sqlite", "postgresql")
@@ -66,5 +64,3 @@ def drop_schemas() -> None:
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
     made_schemas.clear()
 
-
-sqlite_only = pytest.mark.skipif("on_postgresql()", reason="about SQLite files (paths, lock files, headers)")

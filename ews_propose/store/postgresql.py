@@ -250,6 +250,9 @@ class PostgresStore(Store):
             raise StoreError(f"store {self.path}: {_one_line(exc)}") from exc
         except TypeError as exc:  # a current_schema() of NULL: the search_path names no schema
             raise StoreError(f"store {self.path}: the search_path names no existing schema") from exc
+        # Two statements in one message (no parameters: the key is two integers of ours).
+        classid, objid = (int(k) for k in self._lock_key)
+        self._begin_write = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({classid}, {objid})"
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=True, name="ews-propose",
             kwargs=dict(autocommit=True, prepare_threshold=0, connect_timeout=CONNECT_TIMEOUT_S))
@@ -283,9 +286,8 @@ class PostgresStore(Store):
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Transaction]:
         with self._pool.connection() as conn, conn.cursor() as cur:
-            if write:
-                cur.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", self._lock_key)
+            if write:  # one round trip: the lock is the transaction's first statement
+                cur.execute(self._begin_write, prepare=False)
             else:
                 cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
