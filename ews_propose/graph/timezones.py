@@ -91,19 +91,34 @@ def parse(value: str, zone_name: str | None) -> datetime:
                          f"Cannot convert the literal '{value}' to the expected type 'Edm.DateTime'.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=where.tz)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise GraphError(400, "ErrorInvalidRequest",
+                         f"The value '{value}' falls outside the year range 1-9999 in UTC.") from None
+
+
+def _digits(moment: datetime) -> str:
+    # Four-digit years always (strftime("%Y") writes year 1 as "1").
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+            f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}")
 
 
 def local_text(moment: datetime, where: Zone) -> str:
     """``2019-08-15T12:00:00.0000000``: local time in the zone, seven fractional digits."""
     local = moment.astimezone(where.tz)
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond:06d}0"
+    return _digits(local) + f".{local.microsecond:06d}0"
 
 
 def date_time_time_zone(moment: datetime | None, where: Zone) -> dict | None:
     if moment is None:
         return None
-    return {"dateTime": local_text(moment, where), "timeZone": where.name}
+    try:
+        return {"dateTime": local_text(moment, where), "timeZone": where.name}
+    except (OverflowError, ValueError):
+        # A time near 0001-01-01 or 9999-12-31 UTC whose local form in this zone falls
+        # outside the years 1-9999: said in UTC instead, which it always fits.
+        return {"dateTime": local_text(moment, UTC_ZONE), "timeZone": "UTC"}
 
 
 def utc_text(moment: datetime | None) -> str | None:
@@ -112,5 +127,5 @@ def utc_text(moment: datetime | None) -> str | None:
         return None
     moment = moment.astimezone(UTC)
     if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _digits(moment) + f".{moment.microsecond:06d}Z"
+    return _digits(moment) + "Z"
