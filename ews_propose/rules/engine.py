@@ -360,7 +360,7 @@ class MeetingRules:
                 "The organizer cannot reply to their own meeting.",
                 response=reply.kind,
             )
-        calendar_item = _first(tx.by_uid(actor, ref.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+        calendar_item = _first(_copies(tx, actor, ref, (CALENDAR_ITEM,)), lambda i: True)
         if ref.is_cancelled or (calendar_item is not None and calendar_item.is_cancelled):
             raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled.", response=reply.kind)
         if ref.kind == MEETING_REQUEST and (
@@ -401,7 +401,7 @@ class MeetingRules:
 
         # The request (the one referenced, or the newest one in the inbox) goes to Deleted Items.
         request = ref if ref.kind == MEETING_REQUEST else _last(
-            tx.by_uid(actor, ref.uid or "", (MEETING_REQUEST,), INBOX), lambda i: not i.is_out_of_date
+            _copies(tx, actor, ref, (MEETING_REQUEST,), INBOX), lambda i: not i.is_out_of_date
         )
         if request is not None:
             request.folder = DELETED
@@ -639,12 +639,12 @@ class MeetingRules:
     ) -> None:
         # Superseded requests leave the inbox, marked out of date, as Exchange's Calendar
         # Attendant removes old meeting messages (RemoveOldMeetingMessages, on by default).
-        for old in tx.by_uid(smtp, meeting.uid or "", (MEETING_REQUEST,), INBOX):
+        for old in _copies(tx, smtp, meeting, (MEETING_REQUEST,), INBOX):
             old.is_out_of_date = True
             old.folder = DELETED
             old.change_key = ids.new_change_key()
             tx.put(old)
-        calendar_item = _first(tx.by_uid(smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+        calendar_item = _first(_copies(tx, smtp, meeting, (CALENDAR_ITEM,)), lambda i: True)
         fields = dict(
             subject=meeting.subject,
             body=meeting.body,
@@ -689,13 +689,13 @@ class MeetingRules:
     def _room_answers(self, tx: Transaction, room: str, meeting: Item) -> None:
         """Rooms book themselves: accept when free, decline when another booking overlaps."""
         request = _last(
-            tx.by_uid(room, meeting.uid or "", (MEETING_REQUEST,), INBOX),
+            _copies(tx, room, meeting, (MEETING_REQUEST,), INBOX),
             lambda i: not i.is_out_of_date,
         )
         if request is None or meeting.start is None or meeting.end is None:
             return
         busy = any(
-            other.uid != meeting.uid and other.free_busy not in (FREE,) and not other.is_cancelled
+            not _same_meeting(other, meeting) and other.free_busy not in (FREE,) and not other.is_cancelled
             for other in tx.calendar_view(room, CALENDAR, meeting.start, meeting.end)
         )
         self._respond(tx, room, request.id, Reply(DECLINE if busy else ACCEPT), SEND_AND_SAVE_COPY)
@@ -708,7 +708,7 @@ class MeetingRules:
             mailbox = self.directory.get(attendee.smtp)
             if mailbox is None:
                 continue
-            calendar_item = _first(tx.by_uid(mailbox.smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+            calendar_item = _first(_copies(tx, mailbox.smtp, meeting, (CALENDAR_ITEM,)), lambda i: True)
             if calendar_item is not None:
                 calendar_item.is_cancelled = True
                 calendar_item.sequence = meeting.sequence
@@ -781,6 +781,22 @@ def _hosted_recipients(directory: Directory, people: Iterable[Person]) -> list[s
         if mailbox is not None:
             seen.setdefault(mailbox.smtp.lower(), mailbox.smtp)
     return list(seen.values())
+
+
+def _organizer_of(item: Item) -> str | None:
+    return item.organizer.smtp.lower() if item.organizer is not None else None
+
+
+def _same_meeting(item: Item, meeting: Item) -> bool:
+    """A UID names a meeting only together with its organizer: anyone may choose a UID
+    (calendar:UID), so another user's meeting with the same UID is a different meeting."""
+    return item.uid == meeting.uid and _organizer_of(item) == _organizer_of(meeting)
+
+
+def _copies(tx: Transaction, smtp: str, meeting: Item, kinds: tuple[str, ...],
+            folder: str | None = None) -> list[Item]:
+    """``smtp``'s items (of these kinds, in this folder) of the same meeting as ``meeting``."""
+    return [i for i in tx.by_uid(smtp, meeting.uid or "", kinds, folder) if _same_meeting(i, meeting)]
 
 
 def _role_for(directory: Directory, smtp: str) -> str:
