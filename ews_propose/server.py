@@ -9,7 +9,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from waitress import wasyncore
@@ -19,6 +19,7 @@ from waitress.server import BaseWSGIServer, create_server
 from .directory import Directory
 from .graph.app import GraphApplication, with_graph
 from .inspector import Inspector, is_loopback
+from .rules.limits import Limits
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
@@ -45,6 +46,7 @@ class ServerConfig:
     connection_limit: int = 1000
     tls: TlsFiles | None = None  # serve HTTPS with this certificate (ews_propose.tls)
     inspector: bool = True  # the web inspector at /inspector/ (open on loopback, else behind auth)
+    limits: Limits = field(default_factory=Limits)  # per-request bounds (docs/reliability.md)
 
 
 class EmulatorServer:
@@ -63,7 +65,7 @@ class EmulatorServer:
         self.directory = directory or Directory.demo()
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
-                                  observer=observer)
+                                  observer=observer, limits=config.limits)
         ews = wrap(self.app) if wrap is not None else self.app
         self.inspector: Inspector | None = None
         if config.inspector:

@@ -90,16 +90,23 @@ def test_times_outside_the_range_in_utc_are_refused_before_anything_is_written(a
     assert folder_subjects(alex) == []
 
 
-def test_one_endless_item_leaves_everyone_elses_calendars_alone(emulator, alex, adele):
+def test_one_very_long_item_leaves_everyone_elses_calendars_alone(emulator, alex, adele):
     ordinary = ("2030-01-15T12:00:00Z", "2030-01-15T13:00:00Z")
     adele.create_meeting("Adele's lunch", *ordinary, attendees=())
-    created = appointment(alex, "forever", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z")
+    # Exchange refuses items longer than five years (ErrorCalendarDurationIsTooLong) ...
+    forever = appointment(alex, "forever", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z")
+    assert forever.response_codes == ["ErrorCalendarDurationIsTooLong"], forever.content
+    assert appointment(alex, "too long", "2026-02-28T00:00:00Z", "2031-02-28T00:00:01Z").response_codes == [
+        "ErrorCalendarDurationIsTooLong"]
+    # ... and the longest it allows leaves the other mailboxes' views, free/busy and room alone.
+    created = appointment(alex, "five years", "2026-02-28T00:00:00Z", "2031-02-28T00:00:00Z")
     assert created.response_codes == ["NoError"], created.content
     month = ("2030-01-01T00:00:00Z", "2030-02-01T00:00:00Z")
     assert subjects_in_view(adele, *month) == ["Adele's lunch"]
-    assert subjects_in_view(alex, *month) == ["forever"]
-    assert subjects_in_view(alex, "0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z") == ["forever"]
-    assert subjects_in_view(alex, "9999-12-30T00:00:00Z", "9999-12-31T23:59:59Z") == ["forever"]
+    assert subjects_in_view(alex, *month) == ["five years"]
+    assert subjects_in_view(alex, "2026-02-28T00:00:00Z", "2026-03-01T00:00:00Z") == ["five years"]
+    assert subjects_in_view(alex, "2031-02-27T00:00:00Z", "2031-03-01T00:00:00Z") == ["five years"]
+    assert subjects_in_view(alex, "2031-02-28T00:00:00Z", "2031-03-01T00:00:00Z") == []
     day = availability(adele, [ADELE, ALEX], "2030-01-15T09:00:00Z", "2030-01-15T15:00:00Z")
     assert [el.text for el in day.xpath("//t:MergedFreeBusy")] == ["000200", "222222"], day.content
     # A room booking is decided as before: the room is free and accepts.
@@ -123,6 +130,12 @@ def _damage(path: str) -> None:
                      (start and start.replace("0001-", "1-").replace("0999-", "999-"),
                       end and end.replace("0001-", "1-").replace("0999-", "999-"),
                       data.replace('"0001-', '"1-').replace('"0999-', '"999-'), item_id))
+    # An item lasting from year 1 to 9999, as an older version accepted.
+    row = conn.execute("SELECT * FROM items WHERE data LIKE '%\"lunch\"%'").fetchone()
+    data = json.loads(row[8])
+    data.update(id="forever-item", subject="forever", start="1-01-01T00:00:00Z", end="9999-12-31T23:59:59Z")
+    conn.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 ("forever-item", *row[1:5], data["start"], data["end"], row[7], json.dumps(data), row[9]))
     conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('longest_item_s', ?)", (str(10_000 * 366 * 86400),))
     conn.commit()
@@ -142,15 +155,16 @@ def test_a_store_damaged_by_an_older_version_is_repaired(tmp_path):
         server.stop()
     _damage(path)
     damaged = sqlite3.connect(path)
-    assert damaged.execute("SELECT count(*) FROM items WHERE start LIKE '1-%' OR start LIKE '999-%'").fetchone() == (2,)
+    assert damaged.execute("SELECT count(*) FROM items WHERE start LIKE '1-%' OR start LIKE '999-%'").fetchone() == (3,)
     damaged.close()
 
     server = EmulatorServer(ServerConfig(port=0, store=path)).start()
     try:
         alex, adele = Soap(server.endpoint, ALEX), Soap(server.endpoint, ADELE)
-        assert folder_subjects(alex) == ["first day", "lunch", "year 999"]
-        assert subjects_in_view(alex, "0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z") == ["first day"]
-        assert subjects_in_view(alex, "0999-06-01T00:00:00Z", "0999-06-02T00:00:00Z") == ["year 999"]
+        assert folder_subjects(alex) == ["first day", "forever", "lunch", "year 999"]
+        assert subjects_in_view(alex, "0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z") == ["first day", "forever"]
+        assert subjects_in_view(alex, "2030-01-15T00:00:00Z", "2030-01-16T00:00:00Z") == ["forever", "lunch"]
+        assert subjects_in_view(alex, "0999-06-01T00:00:00Z", "0999-06-02T00:00:00Z") == ["forever", "year 999"]
         assert subjects_in_view(adele, "2030-01-01T00:00:00Z", "2030-02-01T00:00:00Z") == []
     finally:
         server.stop()
@@ -158,7 +172,8 @@ def test_a_store_damaged_by_an_older_version_is_repaired(tmp_path):
     assert repaired.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
     assert repaired.execute("SELECT count(*) FROM meta WHERE key = 'longest_item_s'").fetchone() == (0,)
     starts = sorted(r[0] for r in repaired.execute("SELECT start FROM items WHERE kind = 'calendar_item'"))
-    assert starts == ["0001-01-01T00:00:00Z", "0999-06-01T10:00:00Z", "2030-01-15T12:00:00Z"]
+    assert starts == ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "0999-06-01T10:00:00Z", "2030-01-15T12:00:00Z"]
+    assert repaired.execute("SELECT id FROM items WHERE long_item = 1").fetchall() == [("forever-item",)]
     for (data,) in repaired.execute("SELECT data FROM items"):
         assert json.loads(data)["start"][4] == "-"
     repaired.close()

@@ -20,6 +20,7 @@ from . import clock, ids
 from . import errors as E
 from .availability import Event, events_of
 from .errors import RuleError
+from .limits import DEFAULT_LIMITS, Limits
 from .model import (
     ACCEPT,
     ACT_ACCEPT,
@@ -156,10 +157,12 @@ class View:
 
 
 class MeetingRules:
-    def __init__(self, store: Store, directory: Directory, now: Callable[[], datetime] = clock.now):
+    def __init__(self, store: Store, directory: Directory, now: Callable[[], datetime] = clock.now,
+                 limits: Limits = DEFAULT_LIMITS):
         self.store = store
         self.directory = directory
         self.now = now
+        self.limits = limits
 
     # --- reading -------------------------------------------------------------------
 
@@ -170,12 +173,15 @@ class MeetingRules:
     def get_items(self, actor: str, item_ids: Iterable[str]) -> list[Item | RuleError]:
         """Each id's item, or the error for that id alone."""
         out: list[Item | RuleError] = []
+        read: dict[str, Item | RuleError] = {}  # an id named twice is read once
         with self.store.transaction(write=False) as tx:
             for item_id in item_ids:
-                try:
-                    out.append(self._owned(tx, actor, item_id))
-                except RuleError as exc:
-                    out.append(exc)
+                if item_id not in read:
+                    try:
+                        read[item_id] = self._owned(tx, actor, item_id)
+                    except RuleError as exc:
+                        read[item_id] = exc
+                out.append(read[item_id])
         return out
 
     def list_folder(self, actor: str, folder: str, view: View) -> tuple[list[Item], int]:
@@ -244,11 +250,14 @@ class MeetingRules:
         self._check_times(new.start, new.end)
         now = self.now()
         owner = self._person(actor)
-        attendees = [
-            Attendee(a.smtp, a.name or self._name(a.smtp), a.role, UNKNOWN)
-            for a in new.attendees
-            if a.smtp.lower() != actor.lower()
-        ]
+        # One entry (and so one copy) per mailbox, however often it is named: the first
+        # naming decides the role, as Exchange delivers one copy per recipient.
+        named: dict[str, Attendee] = {}
+        for a in new.attendees:
+            if a.smtp.lower() != actor.lower():
+                named.setdefault(a.smtp.lower(), a)
+        self._check_recipients(len(named), "attendees of a meeting")
+        attendees = [Attendee(a.smtp, a.name or self._name(a.smtp), a.role, UNKNOWN) for a in named.values()]
         item = Item(
             id=ids.new_item_id(),
             mailbox=actor,
@@ -295,6 +304,8 @@ class MeetingRules:
 
         Returns the saved item (draft or sent copy), or None for SendOnly.
         """
+        self._check_recipients(len({p.smtp.lower() for p in (*new.to, *new.cc, *new.bcc)}),
+                               "recipients of a message")
         now = self.now()
         base = Item(
             id="",
@@ -771,6 +782,27 @@ class MeetingRules:
     def _check_times(start: datetime | None, end: datetime | None) -> None:
         if start is not None and end is not None and end < start:
             raise RuleError(E.END_BEFORE_START, "The end time must not be before the start time.")
+        if start is not None and end is not None and end > _years_later(start, MAX_DURATION_YEARS):
+            raise RuleError(E.DURATION_TOO_LONG,
+                            f"A calendar item may last at most {MAX_DURATION_YEARS} years.")
+
+    def _check_recipients(self, count: int, what: str) -> None:
+        if count > self.limits.max_recipients:
+            raise RuleError(E.TOO_MANY_RECIPIENTS,
+                            f"There are {count} {what}; this server allows at most {self.limits.max_recipients}.")
+
+
+# Exchange refuses calendar items longer than this (ErrorCalendarDurationIsTooLong).
+MAX_DURATION_YEARS = 5
+
+
+def _years_later(moment: datetime, years: int) -> datetime:
+    """The same moment ``years`` later (29 February becomes 28 February); the last
+    representable time when that is past 9999-12-31."""
+    if moment.year + years > 9999:
+        return datetime.max.replace(tzinfo=moment.tzinfo)
+    day = 28 if (moment.month, moment.day) == (2, 29) else moment.day
+    return moment.replace(year=moment.year + years, day=day)
 
 
 def _hosted_recipients(directory: Directory, people: Iterable[Person]) -> list[str]:

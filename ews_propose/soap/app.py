@@ -20,6 +20,7 @@ from ..autodiscover import AutodiscoverService
 from ..directory import Directory, Mailbox
 from ..resources import WSDL_FILES, wsdl_dir
 from ..rules.engine import MeetingRules
+from ..rules.limits import DEFAULT_LIMITS, Limits
 from ..store.base import Store
 from ..versions import Build
 from .context import MAILBOX_ENV_KEY, ServerState
@@ -59,11 +60,11 @@ class EwsApplication:
 
     def __init__(self, store: Store, directory: Directory, build: Build,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 observer: Observer | None = None) -> None:
+                 observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self.observer = observer
         self.directory = directory
         self.build = build
-        self.rules = MeetingRules(store, directory)
+        self.rules = MeetingRules(store, directory, limits=limits)
         self.max_request_bytes = max_request_bytes
         self.protocol = EwsSoap11(build)
         spyne_app = Application(

@@ -32,6 +32,8 @@ _CODES = {
     R.FOLDER_CLASS_CHANGED: "ErrorObjectTypeChanged",
     R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
     R.NO_RECIPIENTS: "ErrorInvalidRecipients",
+    R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
+    R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",
