@@ -670,6 +670,8 @@ class MeetingRules:
             sequence=meeting.sequence,
             is_meeting=True,
             is_cancelled=False,
+            # Private / Confidential / Personal travel with every copy, and with updates.
+            sensitivity=meeting.sensitivity,
         )
         if calendar_item is None:
             calendar_item = Item(
