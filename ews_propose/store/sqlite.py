@@ -374,5 +374,38 @@ class _NoLockType:
 _NoLock = _NoLockType()
 
 
+def read_for_check(path: str) -> tuple[list[str], list[Item], list[str]]:
+    """A store file as ``ews-propose check`` reads it, changing nothing (no schema made,
+    no migration): what ``PRAGMA integrity_check`` reports other than "ok", the items,
+    and a line for each row that cannot be read as an item. Raises StoreError for a
+    path that is not an SQLite store."""
+    if not os.path.isfile(path):
+        raise StoreError(f"store {path}: no such file")
+    with open(path, "rb") as fh:
+        if fh.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            raise StoreError(f"store {path}: is not an SQLite database")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise StoreError(f"store {path}: cannot be opened: {exc}") from exc
+    try:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        try:
+            rows = conn.execute("SELECT id, data FROM items ORDER BY rowid").fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"store {path}: is not an ews-propose store: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"store {path}: cannot be read: {exc}") from exc
+    finally:
+        conn.close()
+    items, unreadable = [], []
+    for item_id, data in rows:
+        try:
+            items.append(from_record(json.loads(data)))
+        except (ValueError, TypeError, KeyError) as exc:
+            unreadable.append(f"item {item_id}: cannot be read: {exc}")
+    return [line for line in integrity if line != "ok"], items, unreadable
+
+
 def open_store(path: str) -> SqliteStore:
     return SqliteStore(path)
