@@ -18,6 +18,7 @@ from spyne.server.wsgi import WsgiApplication
 
 from ..autodiscover import AutodiscoverService
 from ..directory import Directory, Mailbox
+from ..hosts import request_host
 from ..resources import WSDL_FILES, wsdl_dir
 from ..rules.engine import MeetingRules
 from ..rules.limits import DEFAULT_LIMITS, Limits
@@ -164,7 +165,7 @@ class EwsApplication:
     def _wsdl(self, environ, start_response, name):
         body = self._static[name]
         if name == "services.wsdl":
-            host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+            host = request_host(environ)
             scheme = environ.get("wsgi.url_scheme", "http")
             body = body.replace(b"https://localhost/EWS/Exchange.asmx",
                                 f"{scheme}://{host}/EWS/Exchange.asmx".encode())
