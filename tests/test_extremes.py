@@ -64,8 +64,12 @@ def test_the_first_and_last_days_round_trip(alex):
     assert alex.get(item_id).first("//t:CalendarItem/t:Start").text == "0999-06-01T08:00:00Z"
     # The folder stays readable, and each day is found by a view of it.
     assert folder_subjects(alex) == ["first day", "last day", "year 999"]
-    assert subjects_in_view(alex, "0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z") == ["first day"]
-    assert subjects_in_view(alex, "9999-12-31T00:00:00Z", "9999-12-31T23:59:59Z") == ["last day"]
+    assert subjects_in_view(alex, "0001-01-01T00:00:01Z", "0001-01-02T00:00:00Z") == ["first day"]
+    assert subjects_in_view(alex, "9999-12-31T00:00:00Z", "9999-12-31T23:59:58Z") == ["last day"]
+    # Exchange refuses a CalendarView at DateTime.MinValue or MaxValue themselves.
+    for window in (("0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z"), ("9999-12-31T00:00:00Z", "9999-12-31T23:59:59Z"),
+                   ("9999-12-31T00:00:00Z", "9999-12-31T23:59:59.9999999Z")):
+        assert calendar_view(alex, *window).response_codes == ["ErrorValueOutOfRange"]
     first_week = availability(alex, [ALEX], "0001-01-01T00:00:00Z", "0001-01-01T06:00:00Z", interval=60)
     assert first_week.first("//t:MergedFreeBusy").text == "200000", first_week.content
 
@@ -162,7 +166,7 @@ def test_a_store_damaged_by_an_older_version_is_repaired(tmp_path):
     try:
         alex, adele = Soap(server.endpoint, ALEX), Soap(server.endpoint, ADELE)
         assert folder_subjects(alex) == ["first day", "forever", "lunch", "year 999"]
-        assert subjects_in_view(alex, "0001-01-01T00:00:00Z", "0001-01-02T00:00:00Z") == ["first day", "forever"]
+        assert subjects_in_view(alex, "0001-01-01T00:00:01Z", "0001-01-02T00:00:00Z") == ["first day", "forever"]
         assert subjects_in_view(alex, "2030-01-15T00:00:00Z", "2030-01-16T00:00:00Z") == ["forever", "lunch"]
         assert subjects_in_view(alex, "0999-06-01T00:00:00Z", "0999-06-02T00:00:00Z") == ["forever", "year 999"]
         assert subjects_in_view(adele, "2030-01-01T00:00:00Z", "2030-02-01T00:00:00Z") == []

@@ -142,3 +142,32 @@ def test_the_bounds_are_set_from_the_command_line(tmp_path):
         assert meeting(alex, "Three", [ADELE, MEGAN, ROOM]).response_codes == ["ErrorInvalidRecipients"]
     finally:
         proc.stop()
+
+
+def restriction_of(count: int) -> str:
+    comparisons = "".join(
+        f'<t:IsEqualTo><t:FieldURI FieldURI="item:Subject"/><t:FieldURIOrConstant><t:Constant Value="s{n}"/>'
+        "</t:FieldURIOrConstant></t:IsEqualTo>" for n in range(count - 1))
+    return f"<m:Restriction><t:Or>{comparisons}</t:Or></m:Restriction>"
+
+
+def test_a_restriction_has_at_most_255_search_expressions(server):
+    alex = Soap(server.endpoint, ALEX)
+    save_message(alex, "s7")
+
+    def find(count: int):
+        return alex.call(
+            '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+            f"{restriction_of(count)}"
+            '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
+
+    within = find(255)  # the Or and 254 comparisons
+    assert within.response_codes == ["NoError"] and len(within.xpath("//t:Message")) == 1
+    over = find(256)
+    assert over.response_codes == ["ErrorRestrictionTooLong"], over.content[:500]
+    nested = ("<t:Not>" * 300 + '<t:Exists><t:FieldURI FieldURI="item:Subject"/></t:Exists>' + "</t:Not>" * 300)
+    deep = alex.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+        f"<m:Restriction>{nested}</m:Restriction>"
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
+    assert deep.status in (200, 500) and b"ErrorInternalServerError" not in deep.content, deep.content[:500]
