@@ -219,6 +219,9 @@ def test_graph_round_trips_the_range_or_refuses_it_in_graphs_form(emulator):
         bad_view = line.get("/me/calendarView", startDateTime="0001-01-01T00:00:00+01:00",
                             endDateTime="0001-01-02T00:00:00Z")
         assert bad_view.status_code == 400 and assert_graph_error(bad_view)
+        too_long = line.post("/me/events", {"subject": "decade", "start": {"dateTime": "2030-01-01T00:00:00", "timeZone": "UTC"},
+                                            "end": {"dateTime": "2040-01-01T00:00:00", "timeZone": "UTC"}})
+        assert too_long.status_code == 400 and "at most 5 years" in assert_graph_error(too_long)["message"]
         assert sorted(e["subject"] for e in line.get("/me/events").json()["value"]) == ["edge 0001", "edge 9999"]
     finally:
         line.close()

@@ -171,3 +171,25 @@ def test_a_restriction_has_at_most_255_search_expressions(server):
         f"<m:Restriction>{nested}</m:Restriction>"
         '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
     assert deep.status in (200, 500) and b"ErrorInternalServerError" not in deep.content, deep.content[:500]
+
+
+def test_graph_shares_the_bounds(server):
+    from .graph import ALEX as GRAPH_ALEX
+    from .graph import GraphLine, assert_graph_error
+
+    line = GraphLine(server.graph_url, GRAPH_ALEX[1])
+    try:
+        def event(addresses):
+            return line.post("/me/events", {
+                "subject": "Graph crowd", "start": {"dateTime": "2030-05-07T10:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2030-05-07T11:00:00", "timeZone": "UTC"},
+                "attendees": [{"emailAddress": {"address": a}, "type": "required"} for a in addresses]})
+
+        made = event([ADELE] * 30 + [MEGAN])
+        assert made.status_code == 201, made.text
+        assert [a["emailAddress"]["address"] for a in made.json()["attendees"]] == [ADELE, MEGAN]
+        assert len(Soap(server.endpoint, ADELE).find_ids("inbox")) == 1
+        refused = event([f"guest{n}@example.org" for n in range(6)])
+        assert refused.status_code == 400 and "at most 5" in assert_graph_error(refused)["message"]
+    finally:
+        line.close()
