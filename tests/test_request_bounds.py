@@ -193,3 +193,19 @@ def test_graph_shares_the_bounds(server):
         assert refused.status_code == 400 and "at most 5" in assert_graph_error(refused)["message"]
     finally:
         line.close()
+
+
+def test_server_time_zones_are_worked_out_once_each_and_bounded(server):
+    alex = Soap(server.endpoint, ALEX)
+
+    def zones(count: int):
+        ids = "<t:Id>Pacific Standard Time</t:Id>" * count
+        return alex.call(f'<m:GetServerTimeZones ReturnFullTimeZoneData="true"><m:Ids>{ids}</m:Ids>'
+                         "</m:GetServerTimeZones>")
+
+    within = zones(20)
+    assert within.response_codes == ["NoError"]
+    assert len(within.xpath("//t:TimeZoneDefinition[@Id='Pacific Standard Time']")) == 20
+    over = zones(21)
+    assert over.response_codes == ["ErrorTooManyObjectsOpened"], over.content[:400]
+    assert not over.xpath("//t:TimeZoneDefinition")
