@@ -22,6 +22,7 @@ from .mailboxes import (
     reply_kind,
 )
 from .server_process import ServerProcess
+from .store_check import assert_store_clean
 
 # A server whose store pauses inside a reply's transaction, right after the attendee's
 # sent copy is written and before the organizer's side, and says so through a file.
@@ -135,11 +136,13 @@ def test_a_kill_inside_a_reply_leaves_no_trace_of_it(tmp_path):
         assert isinstance(outcome[0], requests.ConnectionError)  # the client saw no answer
     finally:
         server.kill()
+    assert_store_clean(store)  # as the kill left it, before any restart
     with ServerProcess("--store", store, "--directory", directory) as restarted:
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, 3) == set()
         # The attendee answers again, and this time it lands once.
         assert reply(restarted.endpoint, 1).response_codes == ["NoError"]
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, 3) == {1}
+    assert_store_clean(store)
 
 
 def _post_or_error(call):
@@ -174,9 +177,11 @@ def test_sigkill_during_a_stream_of_replies(tmp_path):
     finally:
         server.kill()
     assert 12 <= len(acknowledged) < count
+    assert_store_clean(store)  # as the kill left it, before any restart
     with ServerProcess("--store", store, "--directory", directory) as restarted:
         replied = check_whole_or_nothing(restarted.endpoint, meeting_id, count)
         assert acknowledged <= replied  # nothing acknowledged was lost
         for index in sorted(set(range(count)) - replied):  # the rest answer now, once each
             assert reply(restarted.endpoint, index).response_codes == ["NoError"]
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, count) == set(range(count))
+    assert_store_clean(store)

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from ..rules.model import Item, format_utc, from_record, to_record
+from ..rules.model import Item, format_utc, from_record, shifted, to_record
 from .base import Store, Transaction
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS items (
     "end" TEXT,
     received TEXT,
     data TEXT NOT NULL,
-    unread INTEGER NOT NULL DEFAULT 0
+    unread INTEGER NOT NULL DEFAULT 0,
+    long_item INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS settings (
     mailbox TEXT NOT NULL,
@@ -54,7 +55,36 @@ CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end")
 CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
 CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent);
+CREATE INDEX IF NOT EXISTS items_long ON items (mailbox, folder, start) WHERE long_item = 1;
 """
+# An item lasting longer than this is "long": calendar views find ordinary items in a
+# bounded range of the start index, and long ones (rare) through an index of their own.
+# Nothing one item does changes how another mailbox's views are answered.
+ORDINARY_SPAN = timedelta(days=7)
+
+
+def _repair_times(conn: sqlite3.Connection) -> None:
+    """Rewrite the rows an older version stored with a year of fewer than four digits
+    ("1-01-01T..."): unreadable, and they sorted before everything."""
+    padded = "[0-9][0-9][0-9][0-9]-*"
+    rows = conn.execute(
+        "SELECT id, data FROM items WHERE start NOT GLOB ? OR \"end\" NOT GLOB ? OR received NOT GLOB ?"
+        " OR data GLOB '*\"[0-9]-[0-9][0-9]-[0-9][0-9]T*' OR data GLOB '*\"[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'"
+        " OR data GLOB '*\"[0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'", (padded, padded, padded)).fetchall()
+    for item_id, data in rows:
+        item = from_record(json.loads(data))
+        conn.execute('UPDATE items SET start = ?, "end" = ?, received = ?, data = ? WHERE id = ?',
+                     (*_time_columns(item), json.dumps(to_record(item), separators=(",", ":")), item_id))
+
+
+def _time_columns(item: Item) -> tuple[str | None, str | None, str | None]:
+    return (format_utc(item.start) if item.start else None, format_utc(item.end) if item.end else None,
+            format_utc(item.received) if item.received else None)
+
+
+def _is_long(item: Item) -> int:
+    return int(item.start is not None and item.end is not None and item.end - item.start > ORDINARY_SPAN)
+
 # Each step brings a store from the version before it to the one it is filed under.
 _MIGRATIONS = {
     2: [  # unread as a column, so a folder's unread count is an index count
@@ -62,6 +92,13 @@ _MIGRATIONS = {
         "UPDATE items SET unread = CASE WHEN json_extract(data, '$.is_read') = 1 THEN 0 ELSE 1 END",
     ],
     3: [],  # the folders and settings tables: made by _TABLES; nothing to convert
+    4: [  # long items flagged instead of one store-wide longest duration; unpadded years repaired
+        "ALTER TABLE items ADD COLUMN long_item INTEGER NOT NULL DEFAULT 0",
+        _repair_times,
+        "UPDATE items SET long_item = 1 WHERE (julianday(\"end\") - julianday(start)) * 86400 > "
+        + str(int(ORDINARY_SPAN.total_seconds())),
+        "DELETE FROM meta WHERE key = 'longest_item_s'",
+    ],
 }
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -98,29 +135,25 @@ def _check_path(path: str) -> None:
 class _SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._known_longest = 0
 
     def get(self, item_id: str) -> Item | None:
         row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
         return from_record(json.loads(row[0])) if row else None
 
     def put(self, item: Item) -> None:
-        if item.start is not None and item.end is not None:
-            self._note_duration(int((item.end - item.start).total_seconds()))
         self._conn.execute(
-            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread,'
+            " long_item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.id,
                 item.mailbox.lower(),
                 item.folder,
                 item.kind,
                 item.uid,
-                format_utc(item.start) if item.start else None,
-                format_utc(item.end) if item.end else None,
-                format_utc(item.received) if item.received else None,
+                *_time_columns(item),
                 json.dumps(to_record(item), separators=(",", ":")),
                 0 if item.is_read else 1,
+                _is_long(item),
             ),
         )
 
@@ -151,27 +184,19 @@ class _SqliteTransaction(Transaction):
     def calendar_view(
         self, mailbox: str, folder: str, start: datetime, end: datetime
     ) -> list[Item]:
-        # No item lasts longer than the longest on record, so one that overlaps the window
-        # starts at most that long before it: a bounded range of the (start) index, not a
-        # scan of everything earlier.
-        earliest = start - timedelta(seconds=self._longest())
+        # An ordinary item that overlaps the window starts at most ORDINARY_SPAN before it:
+        # a bounded range of the (start) index, not a scan of everything earlier. Long
+        # items come from their own (partial) index.
+        key, first, last = (mailbox.lower(), folder), format_utc(start), format_utc(end)
+        earliest = format_utc(shifted(start, -ORDINARY_SPAN))
         rows = self._conn.execute(
-            'SELECT data FROM items WHERE mailbox = ? AND folder = ? AND start >= ? AND start < ?'
-            ' AND "end" > ? ORDER BY start, rowid',
-            (mailbox.lower(), folder, format_utc(earliest), format_utc(end), format_utc(start)),
+            'SELECT data, start, rowid FROM items WHERE mailbox = ? AND folder = ? AND start >= ? AND start < ?'
+            ' AND "end" > ? AND long_item = 0'
+            ' UNION ALL SELECT data, start, rowid FROM items WHERE mailbox = ? AND folder = ? AND long_item = 1'
+            ' AND start < ? AND "end" > ? ORDER BY 2, 3',
+            (*key, earliest, last, first, *key, last, first),
         ).fetchall()
         return [from_record(json.loads(r[0])) for r in rows]
-
-    def _longest(self) -> int:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'longest_item_s'").fetchone()
-        return int(row[0]) if row else 0
-
-    def _note_duration(self, seconds: int) -> None:
-        if seconds > self._known_longest:
-            self._conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('longest_item_s', ?) ON CONFLICT(key) DO UPDATE"
-                " SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(seconds),))
-            self._known_longest = seconds
 
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
@@ -264,13 +289,6 @@ class SqliteStore(Store):
             elif int(found[0]) < SCHEMA_VERSION:
                 self._migrate(conn)
             conn.executescript(_INDEXES)
-            if conn.execute("SELECT 1 FROM meta WHERE key = 'longest_item_s'").fetchone() is None:
-                # Stores written before this was recorded: work it out once.
-                longest = conn.execute(
-                    'SELECT max((julianday("end") - julianday(start)) * 86400) FROM items'
-                    " WHERE start IS NOT NULL").fetchone()[0]
-                conn.execute("INSERT INTO meta (key, value) VALUES ('longest_item_s', ?)",
-                             (str(int(round(longest or 0))),))
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -280,7 +298,7 @@ class SqliteStore(Store):
             version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[target]:
-                    conn.execute(statement)
+                    statement(conn) if callable(statement) else conn.execute(statement)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -370,6 +388,39 @@ class _NoLockType:
 
 
 _NoLock = _NoLockType()
+
+
+def read_for_check(path: str) -> tuple[list[str], list[Item], list[str]]:
+    """A store file as ``ews-propose check`` reads it, changing nothing (no schema made,
+    no migration): what ``PRAGMA integrity_check`` reports other than "ok", the items,
+    and a line for each row that cannot be read as an item. Raises StoreError for a
+    path that is not an SQLite store."""
+    if not os.path.isfile(path):
+        raise StoreError(f"store {path}: no such file")
+    with open(path, "rb") as fh:
+        if fh.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            raise StoreError(f"store {path}: is not an SQLite database")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise StoreError(f"store {path}: cannot be opened: {exc}") from exc
+    try:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        try:
+            rows = conn.execute("SELECT id, data FROM items ORDER BY rowid").fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"store {path}: is not an ews-propose store: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"store {path}: cannot be read: {exc}") from exc
+    finally:
+        conn.close()
+    items, unreadable = [], []
+    for item_id, data in rows:
+        try:
+            items.append(from_record(json.loads(data)))
+        except (ValueError, TypeError, KeyError) as exc:
+            unreadable.append(f"item {item_id}: cannot be read: {exc}")
+    return [line for line in integrity if line != "ok"], items, unreadable
 
 
 def open_store(path: str) -> SqliteStore:
