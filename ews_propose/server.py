@@ -8,8 +8,9 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from waitress import wasyncore
@@ -19,6 +20,7 @@ from waitress.server import BaseWSGIServer, create_server
 from .directory import Directory
 from .graph.app import GraphApplication, with_graph
 from .inspector import Inspector, is_loopback
+from .rules.limits import Limits
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
 from .store.base import Store
@@ -45,6 +47,11 @@ class ServerConfig:
     connection_limit: int = 1000
     tls: TlsFiles | None = None  # serve HTTPS with this certificate (ews_propose.tls)
     inspector: bool = True  # the web inspector at /inspector/ (open on loopback, else behind auth)
+    limits: Limits = field(default_factory=Limits)  # per-request bounds (docs/reliability.md)
+    # A request's headers must arrive within header_timeout seconds of its first byte, the
+    # whole request within body_timeout: a client trickling bytes is cut off, not kept.
+    header_timeout: float = 30.0
+    body_timeout: float = 120.0
 
 
 class EmulatorServer:
@@ -63,7 +70,7 @@ class EmulatorServer:
         self.directory = directory or Directory.demo()
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
-                                  observer=observer)
+                                  observer=observer, limits=config.limits)
         # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
         self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
         self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app,
@@ -94,8 +101,11 @@ class EmulatorServer:
             # Bodies somewhat over the limit get the EWS 413 fault from the application;
             # waitress stops reading far larger ones early (a plain-text 413).
             max_request_body_size=max(4 * config.max_request_bytes, config.max_request_bytes + 2**20),
+            # The address a request without a usable Host header is answered with.
+            server_name=f"[{config.host}]" if ":" in config.host else config.host,
             **where)
-        _use_channel(self._server, _HttpChannel)
+        _use_channel(self._server, type("_Channel", (_HttpChannel,), {
+            "header_timeout": config.header_timeout, "body_timeout": config.body_timeout}))
 
     @property
     def port(self) -> int:
@@ -165,13 +175,33 @@ class EmulatorServer:
 class _HttpChannel(HTTPChannel):
     """A TLS ClientHello (an https:// URL pointed at this plain-HTTP port) closes the
     connection at once: otherwise the client waits for a handshake answer and the server
-    for a request line, until one of them times out."""
+    for a request line, until one of them times out.
+
+    A request whose headers take longer than ``header_timeout`` from its first byte, or
+    which takes longer than ``body_timeout`` in all, closes the connection: waitress's
+    idle timeout alone lets a client that sends a byte now and then hold a connection
+    (and, above the connection cap, keep everyone else out) for ever."""
+
+    header_timeout = 30.0
+    body_timeout = 120.0
+    _began = 0.0
 
     def received(self, data: bytes) -> bool:
         if self.request is None and data[:1] == b"\x16":  # TLS handshake record; no HTTP method starts so
             self.will_close = True
             return False
+        if self.request is None and data:
+            self._began = time.monotonic()
         return super().received(data)
+
+    def readable(self) -> bool:
+        # Asked on every turn of the event loop (at least once a second).
+        request = self.request
+        if request is not None and not self.will_close:
+            limit = self.body_timeout if request.headers_finished else self.header_timeout
+            if time.monotonic() - self._began > limit:
+                self.will_close = True
+        return super().readable()
 
 
 def _use_channel(server: Any, channel: type[HTTPChannel]) -> None:

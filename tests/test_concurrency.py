@@ -26,6 +26,7 @@ from .mailboxes import (
     reply_kind,
 )
 from .server_process import ServerProcess
+from .store_check import assert_store_clean
 from .stores import store_for
 
 ATTENDEES = 100
@@ -114,6 +115,7 @@ def test_100_attendees_answer_at_once_through_server_threads(tmp_path):
         for round_ in range(5):
             check_one_move_won(server.endpoint, meeting_id,
                                *race_two_moves([server.endpoint], meeting_id, 3 + 2 * round_))
+    assert_store_clean(config.store)
 
 
 @pytest.fixture
@@ -132,6 +134,7 @@ def three_servers(tmp_path):
             proc.stop()
     for proc in procs:
         assert "locked" not in proc.errors and "Traceback" not in proc.errors, proc.errors
+    assert_store_clean(store)  # the storm left every meeting invariant in place
 
 
 def test_100_attendees_answer_at_once_through_three_processes_on_one_store(three_servers):

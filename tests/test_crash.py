@@ -22,6 +22,7 @@ from .mailboxes import (
     reply_kind,
 )
 from .server_process import ServerProcess
+from .store_check import assert_store_clean
 from .stores import store_for
 
 # A server whose store pauses inside a reply's transaction, right after the attendee's
@@ -140,11 +141,13 @@ def test_a_kill_inside_a_reply_leaves_no_trace_of_it(tmp_path):
         assert isinstance(outcome[0], requests.ConnectionError)  # the client saw no answer
     finally:
         server.kill()
+    assert_store_clean(store)  # as the kill left it, before any restart
     with ServerProcess("--store", store, "--directory", directory) as restarted:
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, 3) == set()
         # The attendee answers again, and this time it lands once.
         assert reply(restarted.endpoint, 1).response_codes == ["NoError"]
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, 3) == {1}
+    assert_store_clean(store)
 
 
 def _post_or_error(call):
@@ -179,12 +182,14 @@ def test_sigkill_during_a_stream_of_replies(tmp_path):
     finally:
         server.kill()
     assert 12 <= len(acknowledged) < count
+    assert_store_clean(store)  # as the kill left it, before any restart
     with ServerProcess("--store", store, "--directory", directory) as restarted:
         replied = check_whole_or_nothing(restarted.endpoint, meeting_id, count)
         assert acknowledged <= replied  # nothing acknowledged was lost
         for index in sorted(set(range(count)) - replied):  # the rest answer now, once each
             assert reply(restarted.endpoint, index).response_codes == ["NoError"]
         assert check_whole_or_nothing(restarted.endpoint, meeting_id, count) == set(range(count))
+    assert_store_clean(store)
 
 
 def test_sigkill_of_one_of_three_processes_on_one_store(tmp_path):
@@ -212,6 +217,7 @@ def test_sigkill_of_one_of_three_processes_on_one_store(tmp_path):
             for future in [pool.submit(answer, i) for i in range(count)]:
                 future.result(timeout=60)
         assert killed.is_set(), "replies did not come back"
+        assert_store_clean(store)  # as the kill left it
         # Every reply sent to a survivor was answered: the kill cost them nothing.
         assert {i for i in range(count) if i % 3} <= acknowledged
         replied = check_whole_or_nothing(survivors[0].endpoint, meeting_id, count)
@@ -222,5 +228,6 @@ def test_sigkill_of_one_of_three_processes_on_one_store(tmp_path):
     finally:
         for server in servers:
             server.kill()
+    assert_store_clean(store)
     for server in survivors:
         assert "Traceback" not in server.errors and "locked" not in server.errors, server.errors

@@ -4,7 +4,13 @@ changed), and raw bytes. Whatever arrives, the answer is a well-formed SOAP resp
 or fault (HTTP 200 or 500, text/xml, a parseable envelope), never a plain-text error,
 a traceback or an internal error, and the server answers a valid request afterwards.
 
-EWS_FUZZ_EXAMPLES=N runs N examples per operation (default 25, about 15 s in all).
+A boundary property puts edge values (the ends of time with extreme offsets, extreme
+integers and biases, both UID forms, long strings, ids and recipients repeated) where
+each template has a value of that kind, and every input that ever failed is replayed
+from tests/fuzz_corpus/.
+
+EWS_FUZZ_EXAMPLES=N runs N examples per operation and property (default 25: the fixed
+budget CI runs, about 20 s in all).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import base64
 import copy
 import logging
 import os
+import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -164,10 +172,14 @@ def templates(fuzz_server):
                                       "</m:GetServerTimeZones>"),
     }
     header = '<t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext>'
-    return Templates({name: (user, envelope(body, header=header)) for name, (user, body) in bodies.items()})
+    found = Templates({name: (user, envelope(body, header=header)) for name, (user, body) in bodies.items()})
+    found.ids = {"meeting_id": meeting_id, "request_id": request_id, "calendar_id": calendar_id, "draft_id": draft_id}
+    return found
 
 
 class Templates(dict):
+    ids: dict[str, str]
+
     def __repr__(self) -> str:  # keeps hypothesis's failure reports readable
         return f"<{len(self)} envelopes>"
 
@@ -178,8 +190,13 @@ def post(endpoint: str, user: str, data: bytes) -> requests.Response:
                          headers={"Content-Type": "text/xml; charset=utf-8"})
 
 
-def check_answer(r: requests.Response, errors: ErrorLog) -> None:
-    """A well-formed EWS answer: 200 with a response or 500 with a fault, both text/xml."""
+def check_answer(r: requests.Response, errors: ErrorLog, too_large_ok: bool = False) -> None:
+    """A well-formed EWS answer: 200 with a response or 500 with a fault, both text/xml
+    (or, for a request over the size limit when allowed, 413 with the ErrorRequestTooLarge fault)."""
+    if too_large_ok and r.status_code == 413:
+        assert b"ErrorRequestTooLarge" in r.content, r.content[:300]
+        assert not errors.records, errors.records
+        return
     assert r.status_code in (200, 500), (r.status_code, r.content[:300])
     assert r.headers["Content-Type"].startswith("text/xml"), r.headers
     assert b"Traceback" not in r.content
@@ -287,6 +304,97 @@ def test_mutated_envelopes_get_well_formed_answers(fuzz_server, templates, opera
     server, errors = fuzz_server
     user, document = templates[operation]
     check_answer(post(server.endpoint, user, mutate(document, data)), errors)
+    check_still_serving(server.endpoint)
+
+
+# --- boundaries ----------------------------------------------------------------------
+# Values at the edges of what the schema allows, put where the template has a value of
+# the same kind: the ends of time with extreme offsets, extreme integers and biases,
+# times of day, both UID forms, long strings, and ids and recipients repeated.
+
+BOUNDARY = {
+    "datetime": ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00",
+                 "0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59",
+                 "9999-12-31T23:59:59+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00.9999999Z",
+                 "9999-12-31T23:59:59.9999999Z", "2026-12-01T12:00:00+23:59", "2026-12-01T12:00:00-23:59",
+                 "2026-12-01T12:00:00+24:00", "0000-01-01T00:00:00Z", "10000-01-01T00:00:00Z"],
+    "integer": ["0", "-1", "1", "2147483647", "2147483648", "-2147483648", "-2147483649",
+                "9223372036854775807", "99999999999999999999999999", "1440", "-1440", "1441", "-1441",
+                "100000", "-100000", "13", "5", "007", "+1", " 1 "],
+    "time": ["00:00:00", "23:59:59", "24:00:00", "23:60:00", "-01:00:00", "99:99:99", "12:00:00.9999999"],
+    "text": ["x" * 200_000, "\u00e9" * 30_000, "040000008200E00074C5B7101A82E0080000000000000000000000000000000000000000"
+             "3100000076436172000000000000000000000000000000000000000000000000", "{c0a8e2b3-1f4d-4a5e-9b1c-000000000000}",
+             "", " "],
+}
+KIND_OF = [("datetime", re.compile(r"^\d{4}-\d\d-\d\dT")), ("time", re.compile(r"^\d\d:\d\d:\d\d$")),
+           ("integer", re.compile(r"^-?\d+$"))]
+REPEATABLE = {"ItemId", "Attendee", "Mailbox", "MailboxData", "Id", "FieldURI", "DistinguishedFolderId",
+              "FolderId", "AlternateId", "ItemChange", "SetItemField"}
+
+
+def _kind(value: str | None) -> str:
+    for kind, pattern in KIND_OF:
+        if value and pattern.match(value):
+            return kind
+    return "text"
+
+
+def at_boundaries(document: bytes, data) -> bytes:
+    root = etree.fromstring(document)
+    slots = []  # (element, attribute or None, kind)
+    for el in root.iter():
+        if not isinstance(el.tag, str) or etree.QName(el).localname in ("RequestServerVersion", "TimeZoneDefinition"):
+            continue
+        if el.text and el.text.strip() and len(el) == 0:
+            slots.append((el, None, _kind(el.text.strip())))
+        for name, value in el.attrib.items():
+            if name not in ("Id", "ChangeKey") or data.draw(st.booleans(), label="ids too"):
+                slots.append((el, name, _kind(value)))
+    for _ in range(data.draw(st.integers(1, 3), label="changes")):
+        el, name, kind = data.draw(st.sampled_from(slots), label="slot")
+        value = data.draw(st.sampled_from(BOUNDARY[kind]), label="value")
+        if name is None:
+            el.text = value
+        else:
+            el.set(name, value)
+    repeatable = [el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname in REPEATABLE]
+    if repeatable and data.draw(st.booleans(), label="repeat"):
+        el = data.draw(st.sampled_from(repeatable), label="repeated")
+        times = data.draw(st.sampled_from([1, 49, 1000]), label="times")
+        # Stay under the request limit (4 MiB by default): the point is repetition, not size.
+        for _ in range(min(times, 3_000_000 // len(etree.tostring(el)))):
+            el.addnext(copy.deepcopy(el))
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@FUZZ
+@given(data=st.data())
+def test_boundary_values_get_well_formed_answers(fuzz_server, templates, operation, data):
+    server, errors = fuzz_server
+    user, document = templates[operation]
+    check_answer(post(server.endpoint, user, at_boundaries(document, data)), errors, too_large_ok=True)
+    check_still_serving(server.endpoint)
+
+
+CORPUS = sorted((Path(__file__).parent / "fuzz_corpus").glob("*.xml"))
+
+
+def test_corpus_inputs_get_well_formed_answers(fuzz_server, templates):
+    """Every input that once failed (tests/fuzz_corpus/), replayed in order."""
+    server, errors = fuzz_server
+    assert len(CORPUS) >= 8
+    for path in CORPUS:
+        text = path.read_text(encoding="utf-8")
+        first, _, document = text.partition("\n")
+        user = re.match(r"<!-- user: (\S+) \|", first).group(1)
+        for name, value in templates.ids.items():
+            document = document.replace("{" + name + "}", value)
+        r = post(server.endpoint, user, document.encode("utf-8"))
+        try:
+            check_answer(r, errors)
+        except AssertionError as exc:
+            raise AssertionError(f"{path.name}: {exc}") from None
     check_still_serving(server.endpoint)
 
 

@@ -98,3 +98,57 @@ def test_the_suite_runs_on_the_backend_it_was_asked_for(emulator):
 
     assert isinstance(emulator.server.store, PostgresStore if on_postgresql() else SqliteStore)
     emulator.soap("AlexW@contoso.com").create_meeting("Where am I", *LUNCH)
+
+
+@needs_server
+def test_check_reads_a_database_and_finds_a_row_that_disagrees_with_its_record(tmp_path):
+    import psycopg
+
+    from .store_check import assert_store_clean, run_check
+
+    url = store_for(tmp_path)
+    with ServerProcess("--store", url) as server:
+        Soap(server.endpoint, "AlexW@contoso.com").create_meeting("Checked", *LUNCH)
+    out = assert_store_clean(url)
+    assert "ews-test" not in out and out.startswith("postgresql://ews:***@")
+    with psycopg.connect(url, autocommit=True) as conn:
+        (item_id,) = conn.execute("SELECT id FROM items WHERE kind = 'calendar_item'").fetchone()
+        conn.execute("UPDATE items SET folder = 'inbox' WHERE id = %s", (item_id,))
+    done = run_check(url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"integrity: item {item_id}: its folder column(s) disagree with its record" in done.stdout
+
+
+@needs_server
+def test_a_version_3_database_is_migrated_in_place(tmp_path):
+    """A store from before the long_item column (schema 3) opens, upgrades, and finds a
+    long item from the middle of it."""
+    from datetime import UTC, datetime, timedelta
+
+    import psycopg
+
+    from ews_propose.directory import Directory
+    from ews_propose.rules import MeetingRules, NewItem
+    from ews_propose.rules import model as m
+    from ews_propose.store import open_store
+    from ews_propose.store.schema import SCHEMA_VERSION
+
+    noon = datetime(2030, 3, 1, 12, tzinfo=UTC)
+    url = store_for(tmp_path)
+    with open_store(url) as store:
+        rules = MeetingRules(store, Directory.demo())
+        rules.create_calendar_item("AlexW@contoso.com", NewItem(kind=m.CALENDAR_ITEM, subject="Conference",
+                                                               start=noon, end=noon + timedelta(days=20)))
+    with psycopg.connect(url, autocommit=True) as conn:  # as schema 3 left it
+        conn.execute("DROP INDEX items_long")
+        conn.execute("ALTER TABLE items DROP COLUMN long_item")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.execute("INSERT INTO meta VALUES ('longest_item_s', '1728000')")
+    with open_store(url) as store:
+        rules = MeetingRules(store, Directory.demo())
+        middle = (noon + timedelta(days=10), noon + timedelta(days=11))
+        assert [i.subject for i in rules.calendar_view("AlexW@contoso.com", m.CALENDAR, *middle)] == ["Conference"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall() == [
+            ("schema_version", str(SCHEMA_VERSION))]
+        assert conn.execute("SELECT long_item FROM items").fetchall() == [(1,)]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from ..directory import Directory, Mailbox
+from ..hosts import request_host
 from ..versions import Build
 from . import pox, soap
 from .settings import MailboxSettings
@@ -97,7 +98,7 @@ class AutodiscoverService:
     def _ews_url(environ) -> tuple[str, str]:
         """This emulator's EWS URL as the client reached it (scheme and Host header)."""
         scheme = environ.get("wsgi.url_scheme", "http")
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+        host = request_host(environ)
         return f"{scheme}://{host}{EWS_PATH}", urlsplit(f"//{host}").hostname or host
 
 

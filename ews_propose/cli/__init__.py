@@ -8,9 +8,9 @@ import os
 import sys
 from importlib import metadata
 
-from . import client_commands, conformance, seed, serve
+from . import check, client_commands, conformance, seed, serve
 
-COMMAND_MODULES = [serve, client_commands, conformance, seed]
+COMMAND_MODULES = [serve, client_commands, conformance, seed, check]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..directory import Directory, DirectoryError
 from ..inspector import is_loopback
+from ..rules.limits import Limits
 from ..server import EmulatorServer, ServerConfig, WorkerPool
 from ..soap.app import DEFAULT_MAX_REQUEST_BYTES
 from ..store import StoreError, describe, is_url, open_store
@@ -78,6 +79,14 @@ def register(commands: argparse._SubParsersAction) -> None:
                        default=DEFAULT_MAX_REQUEST_BYTES, metavar="N",
                        help=f"largest request body accepted; larger ones get HTTP 413 "
                        f"(default {DEFAULT_MAX_REQUEST_BYTES})")
+    serve.add_argument("--max-ids-per-request", type=_at_least(1, "--max-ids-per-request"),
+                       default=Limits.max_ids_per_request, metavar="N",
+                       help="item ids one request may name; past them ErrorTooManyObjectsOpened, then "
+                       f"ErrorBatchProcessingStopped (default {Limits.max_ids_per_request})")
+    serve.add_argument("--max-recipients", type=_at_least(1, "--max-recipients"),
+                       default=Limits.max_recipients, metavar="N",
+                       help="distinct attendees of a meeting or recipients of a message; more are "
+                       f"refused with ErrorInvalidRecipients (default {Limits.max_recipients})")
     serve.add_argument("--no-inspector", dest="inspector", action="store_false",
                        help="no web inspector at /inspector/ (on by default; without credentials on a "
                        "loopback address, behind the mailboxes' credentials on any other)")
@@ -126,7 +135,9 @@ def serve_command(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     config = ServerConfig(host=args.host, port=args.port, store=store_path, build=args.server_build,
                           threads=args.threads, max_request_bytes=args.max_request_bytes,
-                          workers=args.workers, tls=tls, inspector=args.inspector)
+                          workers=args.workers, tls=tls, inspector=args.inspector,
+                          limits=Limits(max_ids_per_request=args.max_ids_per_request,
+                                        max_recipients=args.max_recipients))
     try:
         if args.workers > 1:
             store.close()  # the workers open their own

@@ -96,7 +96,7 @@ def parse(value: str, zone_name: str | None) -> datetime:
         moment = moment.replace(tzinfo=where.tz)
     try:
         moment = moment.astimezone(UTC)
-    except OverflowError:
+    except (OverflowError, ValueError):
         moment = datetime.min.replace(tzinfo=UTC)  # out of range either way: refused below
     if not EARLIEST <= moment <= LATEST:
         raise GraphError(400, "ErrorInvalidRequest",
@@ -104,25 +104,35 @@ def parse(value: str, zone_name: str | None) -> datetime:
     return moment
 
 
+def _digits(moment: datetime) -> str:
+    # Four-digit years always (strftime("%Y") writes year 1 as "1").
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+            f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}")
+
+
 def local_text(moment: datetime, where: Zone) -> str:
     """``2019-08-15T12:00:00.0000000``: local time in the zone, seven fractional digits
-    (a time at the edge of the calendar that the zone would push past it stays in UTC)."""
-    try:
-        local = moment.astimezone(where.tz)
-    except OverflowError:
-        local = moment.astimezone(UTC)
-    return local.replace(tzinfo=None, microsecond=0).isoformat() + f".{local.microsecond:06d}0"
+    (OverflowError for a time the zone would push past the calendar's edge)."""
+    local = moment.astimezone(where.tz)
+    return _digits(local) + f".{local.microsecond:06d}0"
 
 
 def date_time_time_zone(moment: datetime | None, where: Zone) -> dict | None:
     if moment is None:
         return None
-    return {"dateTime": local_text(moment, where), "timeZone": where.name}
+    try:
+        return {"dateTime": local_text(moment, where), "timeZone": where.name}
+    except (OverflowError, ValueError):
+        # A time near 0001-01-01 or 9999-12-31 UTC whose local form in this zone falls
+        # outside the years 1-9999: said in UTC instead, which it always fits.
+        return {"dateTime": local_text(moment, UTC_ZONE), "timeZone": "UTC"}
 
 
 def utc_text(moment: datetime | None) -> str | None:
     """createdDateTime and the like: UTC with ``Z``."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds") + "Z"
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return _digits(moment) + f".{moment.microsecond:06d}Z"
+    return _digits(moment) + "Z"

@@ -132,8 +132,8 @@ def suggest_times(
     seen: set[datetime] = set()
     for window_start, window_end in windows:
         start = _align(window_start, step)
-        while start + duration <= window_end:
-            end = start + duration
+        # Bounded arithmetic: a window ending near 9999-12-31 stops where time does.
+        while start is not None and (end := _plus(start, duration)) is not None and end <= window_end:
             if start >= window_start and start not in seen and (not working_hours_only or in_working_hours(start, end)):
                 seen.add(start)
                 availability = {smtp: availability_at(events, start, end) for smtp, events in schedules.items()}
@@ -141,14 +141,23 @@ def suggest_times(
                 confidence = sum(scores) / len(scores) if scores else 100.0
                 if confidence >= minimum_confidence:
                     found.append(Suggestion(start, end, confidence, availability))
-            start += step
+            start = _plus(start, step)
     found.sort(key=lambda s: (-s.confidence, s.start))
     return found[:max_candidates]
 
 
-def _align(moment: datetime, step: timedelta) -> datetime:
-    """The first multiple of ``step`` (from the hour) at or after ``moment``."""
-    base = moment.replace(minute=0, second=0, microsecond=0)
-    while base < moment:
-        base += step
+def _plus(moment: datetime, delta: timedelta) -> datetime | None:
+    """``moment + delta``, or None past the last representable time."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return None
+
+
+def _align(moment: datetime, step: timedelta) -> datetime | None:
+    """The first multiple of ``step`` (from the hour) at or after ``moment`` (None when
+    that would be past the last representable time)."""
+    base: datetime | None = moment.replace(minute=0, second=0, microsecond=0)
+    while base is not None and base < moment:
+        base = _plus(base, step)
     return base

@@ -20,6 +20,7 @@ from . import clock, ids
 from . import errors as E
 from .availability import Event, events_of
 from .errors import RuleError
+from .limits import DEFAULT_LIMITS, Limits
 from .model import (
     ACCEPT,
     ACT_ACCEPT,
@@ -162,10 +163,12 @@ class View:
 
 
 class MeetingRules:
-    def __init__(self, store: Store, directory: Directory, now: Callable[[], datetime] = clock.now):
+    def __init__(self, store: Store, directory: Directory, now: Callable[[], datetime] = clock.now,
+                 limits: Limits = DEFAULT_LIMITS):
         self.store = store
         self.directory = directory
         self.now = now
+        self.limits = limits
 
     # --- reading -------------------------------------------------------------------
 
@@ -176,12 +179,15 @@ class MeetingRules:
     def get_items(self, actor: str, item_ids: Iterable[str]) -> list[Item | RuleError]:
         """Each id's item, or the error for that id alone."""
         out: list[Item | RuleError] = []
+        read: dict[str, Item | RuleError] = {}  # an id named twice is read once
         with self.store.transaction(write=False) as tx:
             for item_id in item_ids:
-                try:
-                    out.append(self._owned(tx, actor, item_id))
-                except RuleError as exc:
-                    out.append(exc)
+                if item_id not in read:
+                    try:
+                        read[item_id] = self._owned(tx, actor, item_id)
+                    except RuleError as exc:
+                        read[item_id] = exc
+                out.append(read[item_id])
         return out
 
     def list_folder(self, actor: str, folder: str, view: View) -> tuple[list[Item], int]:
@@ -250,11 +256,14 @@ class MeetingRules:
         self._check_times(new.start, new.end)
         now = self.now()
         owner = self._person(actor)
-        attendees = [
-            Attendee(a.smtp, a.name or self._name(a.smtp), a.role, UNKNOWN)
-            for a in new.attendees
-            if a.smtp.lower() != actor.lower()
-        ]
+        # One entry (and so one copy) per mailbox, however often it is named: the first
+        # naming decides the role, as Exchange delivers one copy per recipient.
+        named: dict[str, Attendee] = {}
+        for a in new.attendees:
+            if a.smtp.lower() != actor.lower():
+                named.setdefault(a.smtp.lower(), a)
+        self._check_recipients(len(named), "attendees of a meeting")
+        attendees = [Attendee(a.smtp, a.name or self._name(a.smtp), a.role, UNKNOWN) for a in named.values()]
         item = Item(
             id=ids.new_item_id(),
             mailbox=actor,
@@ -305,6 +314,8 @@ class MeetingRules:
 
         Returns the saved item (draft or sent copy), or None for SendOnly.
         """
+        self._check_recipients(len({p.smtp.lower() for p in (*new.to, *new.cc, *new.bcc)}),
+                               "recipients of a message")
         now = self.now()
         base = Item(
             id="",
@@ -378,7 +389,7 @@ class MeetingRules:
                 "The organizer cannot reply to their own meeting.",
                 response=reply.kind,
             )
-        calendar_item = _first(tx.by_uid(actor, ref.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+        calendar_item = _first(_copies(tx, actor, ref, (CALENDAR_ITEM,)), lambda i: True)
         if ref.is_cancelled or (calendar_item is not None and calendar_item.is_cancelled):
             raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled.", response=reply.kind)
         if ref.kind == MEETING_REQUEST and (
@@ -419,7 +430,7 @@ class MeetingRules:
 
         # The request (the one referenced, or the newest one in the inbox) goes to Deleted Items.
         request = ref if ref.kind == MEETING_REQUEST else _last(
-            tx.by_uid(actor, ref.uid or "", (MEETING_REQUEST,), INBOX), lambda i: not i.is_out_of_date
+            _copies(tx, actor, ref, (MEETING_REQUEST,), INBOX), lambda i: not i.is_out_of_date
         )
         if request is not None:
             request.folder = DELETED
@@ -697,12 +708,12 @@ class MeetingRules:
     ) -> None:
         # Superseded requests leave the inbox, marked out of date, as Exchange's Calendar
         # Attendant removes old meeting messages (RemoveOldMeetingMessages, on by default).
-        for old in tx.by_uid(smtp, meeting.uid or "", (MEETING_REQUEST,), INBOX):
+        for old in _copies(tx, smtp, meeting, (MEETING_REQUEST,), INBOX):
             old.is_out_of_date = True
             old.folder = DELETED
             old.change_key = ids.new_change_key()
             tx.put(old)
-        calendar_item = _first(tx.by_uid(smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+        calendar_item = _first(_copies(tx, smtp, meeting, (CALENDAR_ITEM,)), lambda i: True)
         fields = dict(
             subject=meeting.subject,
             body=meeting.body,
@@ -717,6 +728,8 @@ class MeetingRules:
             sequence=meeting.sequence,
             is_meeting=True,
             is_cancelled=False,
+            # Private / Confidential / Personal travel with every copy, and with updates.
+            sensitivity=meeting.sensitivity,
         )
         if calendar_item is None:
             calendar_item = Item(
@@ -747,13 +760,13 @@ class MeetingRules:
     def _room_answers(self, tx: Transaction, room: str, meeting: Item) -> None:
         """Rooms book themselves: accept when free, decline when another booking overlaps."""
         request = _last(
-            tx.by_uid(room, meeting.uid or "", (MEETING_REQUEST,), INBOX),
+            _copies(tx, room, meeting, (MEETING_REQUEST,), INBOX),
             lambda i: not i.is_out_of_date,
         )
         if request is None or meeting.start is None or meeting.end is None:
             return
         busy = any(
-            other.uid != meeting.uid and other.free_busy not in (FREE,) and not other.is_cancelled
+            not _same_meeting(other, meeting) and other.free_busy not in (FREE,) and not other.is_cancelled
             for other in tx.calendar_view(room, CALENDAR, meeting.start, meeting.end)
         )
         self._respond(tx, room, request.id, Reply(DECLINE if busy else ACCEPT), SEND_AND_SAVE_COPY)
@@ -773,7 +786,7 @@ class MeetingRules:
         mailbox = self.directory.get(smtp)
         if mailbox is None:
             return
-        calendar_item = _first(tx.by_uid(mailbox.smtp, meeting.uid or "", (CALENDAR_ITEM,)), lambda i: True)
+        calendar_item = _first(_copies(tx, mailbox.smtp, meeting, (CALENDAR_ITEM,)), lambda i: True)
         if calendar_item is not None:
             calendar_item.is_cancelled = True
             calendar_item.sequence = meeting.sequence
@@ -834,6 +847,27 @@ class MeetingRules:
     def _check_times(start: datetime | None, end: datetime | None) -> None:
         if start is not None and end is not None and end < start:
             raise RuleError(E.END_BEFORE_START, "The end time must not be before the start time.")
+        if start is not None and end is not None and end > _years_later(start, MAX_DURATION_YEARS):
+            raise RuleError(E.DURATION_TOO_LONG,
+                            f"A calendar item may last at most {MAX_DURATION_YEARS} years.")
+
+    def _check_recipients(self, count: int, what: str) -> None:
+        if count > self.limits.max_recipients:
+            raise RuleError(E.TOO_MANY_RECIPIENTS,
+                            f"There are {count} {what}; this server allows at most {self.limits.max_recipients}.")
+
+
+# Exchange refuses calendar items longer than this (ErrorCalendarDurationIsTooLong).
+MAX_DURATION_YEARS = 5
+
+
+def _years_later(moment: datetime, years: int) -> datetime:
+    """The same moment ``years`` later (29 February becomes 28 February); the last
+    representable time when that is past 9999-12-31."""
+    if moment.year + years > 9999:
+        return datetime.max.replace(tzinfo=moment.tzinfo)
+    day = 28 if (moment.month, moment.day) == (2, 29) else moment.day
+    return moment.replace(year=moment.year + years, day=day)
 
 
 def _hosted_recipients(directory: Directory, people: Iterable[Person]) -> list[str]:
@@ -844,6 +878,22 @@ def _hosted_recipients(directory: Directory, people: Iterable[Person]) -> list[s
         if mailbox is not None:
             seen.setdefault(mailbox.smtp.lower(), mailbox.smtp)
     return list(seen.values())
+
+
+def _organizer_of(item: Item) -> str | None:
+    return item.organizer.smtp.lower() if item.organizer is not None else None
+
+
+def _same_meeting(item: Item, meeting: Item) -> bool:
+    """A UID names a meeting only together with its organizer: anyone may choose a UID
+    (calendar:UID), so another user's meeting with the same UID is a different meeting."""
+    return item.uid == meeting.uid and _organizer_of(item) == _organizer_of(meeting)
+
+
+def _copies(tx: Transaction, smtp: str, meeting: Item, kinds: tuple[str, ...],
+            folder: str | None = None) -> list[Item]:
+    """``smtp``'s items (of these kinds, in this folder) of the same meeting as ``meeting``."""
+    return [i for i in tx.by_uid(smtp, meeting.uid or "", kinds, folder) if _same_meeting(i, meeting)]
 
 
 def _role_for(directory: Directory, smtp: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -178,14 +178,31 @@ _DATETIME_FIELDS = {
 
 
 def format_utc(value: datetime) -> str:
-    # isoformat pads the year to four digits (strftime's %Y does not below 1000), so every
-    # stored time reads back.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    # Four-digit years always: strftime("%Y") writes year 1 as "1-01-01" on Linux, which
+    # neither reads back nor sorts with the rest.
+    v = value.astimezone(UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
 
 
 @lru_cache(maxsize=8192)
 def parse_utc(text: str) -> datetime:
+    if text.index("-") < 4:  # "1-01-01T...": a year written unpadded by an older version
+        year, _, rest = text.partition("-")
+        text = f"{int(year):04d}-{rest}"
     return datetime.fromisoformat(text)  # "...Z" is UTC; 3.11 reads it natively
+
+
+# The times EWS allows (.NET's DateTime.MinValue and MaxValue, in UTC).
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(microsecond=0, tzinfo=UTC)
+
+
+def shifted(moment: datetime, delta: timedelta) -> datetime:
+    """``moment + delta``, held within EARLIEST..LATEST instead of overflowing."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return EARLIEST if delta < timedelta(0) else LATEST
 
 
 def _defaults(cls: type) -> dict[str, Any]:

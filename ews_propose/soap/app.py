@@ -18,8 +18,10 @@ from spyne.server.wsgi import WsgiApplication
 
 from ..autodiscover import AutodiscoverService
 from ..directory import Directory, Mailbox
+from ..hosts import request_host
 from ..resources import WSDL_FILES, wsdl_dir
 from ..rules.engine import MeetingRules
+from ..rules.limits import DEFAULT_LIMITS, Limits
 from ..store.base import Store
 from ..versions import Build
 from .context import MAILBOX_ENV_KEY, ServerState
@@ -59,11 +61,11 @@ class EwsApplication:
 
     def __init__(self, store: Store, directory: Directory, build: Build,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 observer: Observer | None = None) -> None:
+                 observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self.observer = observer
         self.directory = directory
         self.build = build
-        self.rules = MeetingRules(store, directory)
+        self.rules = MeetingRules(store, directory, limits=limits)
         self.max_request_bytes = max_request_bytes
         self.protocol = EwsSoap11(build)
         spyne_app = Application(
@@ -163,7 +165,7 @@ class EwsApplication:
     def _wsdl(self, environ, start_response, name):
         body = self._static[name]
         if name == "services.wsdl":
-            host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
+            host = request_host(environ)
             scheme = environ.get("wsgi.url_scheme", "http")
             body = body.replace(b"https://localhost/EWS/Exchange.asmx",
                                 f"{scheme}://{host}/EWS/Exchange.asmx".encode())

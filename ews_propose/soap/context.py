@@ -111,6 +111,17 @@ class Responses:
         sub(msg, M + "DescriptiveLinkKey", "0")
         return msg
 
+    def stopped(self, count: int, what: str, items: bool = False) -> None:
+        """Messages for the ``count`` entries past a limit: the first is
+        ErrorTooManyObjectsOpened (Exchange's "internal limit on open objects"), the
+        rest ErrorBatchProcessingStopped, as Exchange stops a batch that cannot go on."""
+        for n in range(count):
+            msg = (self.error("ErrorTooManyObjectsOpened", what) if n == 0 else
+                   self.error("ErrorBatchProcessingStopped",
+                              "The batch was stopped at an earlier entry that went past a limit."))
+            if items:
+                sub(msg, M + "Items")
+
     def failure(self, exc: Exception) -> etree._Element:
         """The per-item error for a refused rule or an item-level problem."""
         if isinstance(exc, RuleError):
@@ -118,6 +129,15 @@ class Responses:
         if isinstance(exc, ItemError):
             return self.error(exc.code, exc.message)
         raise exc
+
+
+def within_limit(req: EwsRequest, entries: list) -> tuple[list, int, str]:
+    """The entries a request may name (``Limits.max_ids_per_request``), how many are past
+    the limit, and the text for the first of those."""
+    limit = req.rules.limits.max_ids_per_request
+    over = max(0, len(entries) - limit)
+    return entries[:limit], over, (f"The request names {len(entries)} items; this server processes at most "
+                                   f"{limit} in one request.")
 
 
 def require(parent: etree._Element, tag: str, name: str) -> etree._Element:
@@ -128,4 +148,4 @@ def require(parent: etree._Element, tag: str, name: str) -> etree._Element:
     return el
 
 
-__all__ = ["EwsRequest", "Responses", "ServerState", "EwsFault", "require", "MAILBOX_ENV_KEY"]
+__all__ = ["EwsRequest", "Responses", "ServerState", "EwsFault", "require", "within_limit", "MAILBOX_ENV_KEY"]

@@ -37,6 +37,8 @@ _CODES = {
     R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
     R.INVALID_EXPORT: "ErrorInvalidBase64",
+    R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
+    R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

@@ -83,6 +83,7 @@ _COMPARISONS = {
     "IsLessThan": operator.lt,
     "IsLessThanOrEqualTo": operator.le,
 }
+_EXPRESSIONS = frozenset({"And", "Or", "Not", "Exists", "Contains", "Excludes", *_COMPARISONS})
 
 
 def _field(el: etree._Element, fields: dict | None = None) -> tuple[str, Callable[[Item], object], str]:
@@ -133,9 +134,17 @@ def _constant_of(el: etree._Element) -> tuple[etree._Element, str]:
     return constant, constant.get("Value")
 
 
+# Exchange's own bound (ErrorRestrictionTooLong): at most 255 search expressions.
+MAX_RESTRICTION_NODES = 255
+
+
 def parse_restriction(el: etree._Element, fields: dict | None = None) -> Predicate:
     """A Restriction as a predicate; ``fields`` (FieldURI -> (getter, kind)) defaults to
     the item fields above (FindFolder passes folder fields)."""
+    nodes = sum(1 for c in el.iter() if isinstance(c.tag, str) and localname(c) in _EXPRESSIONS)
+    if nodes > MAX_RESTRICTION_NODES:
+        raise ItemError("ErrorRestrictionTooLong", f"The restriction has {nodes} search expressions; "
+                        f"at most {MAX_RESTRICTION_NODES} are allowed.")
     expressions = [c for c in el if isinstance(c.tag, str)]
     if len(expressions) != 1:
         raise SchemaViolation("A Restriction holds exactly one search expression.", el)

@@ -101,7 +101,12 @@ def datetime_value(text: str | None, what: str, el: etree._Element | None = None
         raise SchemaViolation(f"The value '{text}' of {what} is not a valid xs:dateTime.", el) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=_request_zone.get())
-    return value.astimezone(UTC).replace(microsecond=0)
+    try:
+        return value.astimezone(UTC).replace(microsecond=0)
+    except (OverflowError, ValueError):
+        # As .NET says it: the time in UTC must lie in years 1 to 9999.
+        raise SchemaViolation(f"The value '{text}' of {what} is not a valid xs:dateTime: its UTC"
+                              " representation falls outside the year range 1-9999.", el) from None
 
 
 def parse_bool(el: etree._Element) -> bool:

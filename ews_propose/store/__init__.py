@@ -34,4 +34,16 @@ def open_store(location: str) -> Store:
     return SqliteStore(location)
 
 
-__all__ = ["Store", "Transaction", "SqliteStore", "StoreError", "open_store", "is_url", "describe"]
+def read_for_check(location: str):
+    """``ews-propose check``'s view of a store, changing nothing: (integrity findings,
+    items, unreadable rows); StoreError when it cannot be read."""
+    if is_url(location):
+        from .postgresql import read_for_check as read_database
+
+        return read_database(location)
+    from .sqlite import read_for_check as read_file
+
+    return read_file(location)
+
+
+__all__ = ["Store", "Transaction", "SqliteStore", "StoreError", "open_store", "is_url", "describe", "read_for_check"]

@@ -24,12 +24,12 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from ..rules.model import Item, format_utc, from_record, to_record
+from ..rules.model import Item, format_utc, from_record, shifted, to_record
 from .base import Store, StoreError, Transaction
-from .schema import SCHEMA_VERSION, steps
+from .schema import ORDINARY_SPAN, SCHEMA_VERSION, apply_step, is_long, steps, time_columns
 
 POOL_SIZE = 16  # connections per process at most; a request thread holds one per transaction
 CONNECT_TIMEOUT_S = 10
@@ -52,7 +52,8 @@ _TABLES = [
         "end" TEXT COLLATE "C",
         received TEXT COLLATE "C",
         data TEXT NOT NULL,
-        unread INTEGER NOT NULL DEFAULT 0
+        unread INTEGER NOT NULL DEFAULT 0,
+        long_item INTEGER NOT NULL DEFAULT 0
     )""",
     """CREATE TABLE IF NOT EXISTS settings (
         mailbox TEXT COLLATE "C" NOT NULL,
@@ -74,14 +75,15 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder)",
     "CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread)",
     "CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent)",
+    "CREATE INDEX IF NOT EXISTS items_long ON items (mailbox, folder, start) WHERE long_item = 1",
 ]
 
 _PUT_ITEM = (
-    'INSERT INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread)'
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET"
+    'INSERT INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread, long_item)'
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET"
     " seq = excluded.seq, mailbox = excluded.mailbox, folder = excluded.folder, kind = excluded.kind,"
     ' uid = excluded.uid, start = excluded.start, "end" = excluded."end", received = excluded.received,'
-    " data = excluded.data, unread = excluded.unread"
+    " data = excluded.data, unread = excluded.unread, long_item = excluded.long_item"
 )
 
 
@@ -104,7 +106,6 @@ def _one_line(exc: BaseException) -> str:
 class _PgTransaction(Transaction):
     def __init__(self, cur) -> None:
         self._cur = cur
-        self._known_longest = 0
 
     def _rows(self, sql: str, args: tuple | list = ()) -> list:
         self._cur.execute(sql, args)
@@ -119,19 +120,16 @@ class _PgTransaction(Transaction):
         return from_record(json.loads(row[0])) if row else None
 
     def put(self, item: Item) -> None:
-        if item.start is not None and item.end is not None:
-            self._note_duration(int((item.end - item.start).total_seconds()))
         self._cur.execute(_PUT_ITEM, (
             item.id,
             item.mailbox.lower(),
             item.folder,
             item.kind,
             item.uid,
-            format_utc(item.start) if item.start else None,
-            format_utc(item.end) if item.end else None,
-            format_utc(item.received) if item.received else None,
+            *time_columns(item),
             json.dumps(to_record(item), separators=(",", ":")),
             0 if item.is_read else 1,
+            is_long(item),
         ))
 
     def delete(self, item_id: str) -> None:
@@ -157,25 +155,18 @@ class _PgTransaction(Transaction):
     def calendar_view(
         self, mailbox: str, folder: str, start: datetime, end: datetime
     ) -> list[Item]:
-        # As in SQLite: nothing lasts longer than the longest on record, so the (start)
-        # index is read over a bounded range.
-        earliest = start - timedelta(seconds=self._longest())
+        # As in SQLite: an ordinary item overlapping the window starts at most
+        # ORDINARY_SPAN before it (a bounded range of the start index); long items come
+        # from their own partial index.
+        key, first, last = (mailbox.lower(), folder), format_utc(start), format_utc(end)
+        earliest = format_utc(shifted(start, -ORDINARY_SPAN))
         rows = self._rows(
-            'SELECT data FROM items WHERE mailbox = %s AND folder = %s AND start >= %s AND start < %s'
-            ' AND "end" > %s ORDER BY start, seq',
-            (mailbox.lower(), folder, format_utc(earliest), format_utc(end), format_utc(start)))
+            'SELECT data, start, seq FROM items WHERE mailbox = %s AND folder = %s AND start >= %s AND start < %s'
+            ' AND "end" > %s AND long_item = 0'
+            ' UNION ALL SELECT data, start, seq FROM items WHERE mailbox = %s AND folder = %s AND long_item = 1'
+            ' AND start < %s AND "end" > %s ORDER BY 2, 3',
+            (*key, earliest, last, first, *key, last, first))
         return [from_record(json.loads(r[0])) for r in rows]
-
-    def _longest(self) -> int:
-        row = self._row("SELECT value FROM meta WHERE key = 'longest_item_s'")
-        return int(row[0]) if row else 0
-
-    def _note_duration(self, seconds: int) -> None:
-        if seconds > self._known_longest:
-            self._cur.execute(
-                "INSERT INTO meta (key, value) VALUES ('longest_item_s', %s) ON CONFLICT (key) DO UPDATE"
-                " SET value = greatest(meta.value::bigint, excluded.value::bigint)::text", (str(seconds),))
-            self._known_longest = seconds
 
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
@@ -271,17 +262,11 @@ class PostgresStore(Store):
             if found is None:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)", (str(SCHEMA_VERSION),))
             elif int(found[0]) < SCHEMA_VERSION:
-                for sql in steps("postgresql", int(found[0])):
-                    conn.execute(sql)
+                for step in steps("postgresql", int(found[0])):
+                    apply_step(conn, step)
                 conn.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
             for sql in _INDEXES:
                 conn.execute(sql)
-            if conn.execute("SELECT 1 FROM meta WHERE key = 'longest_item_s'").fetchone() is None:
-                longest = conn.execute(
-                    'SELECT max(extract(epoch FROM ("end"::timestamptz - start::timestamptz))) FROM items'
-                    " WHERE start IS NOT NULL AND \"end\" IS NOT NULL").fetchone()[0]
-                conn.execute("INSERT INTO meta (key, value) VALUES ('longest_item_s', %s)",
-                             (str(int(round(longest or 0))),))
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Transaction]:
@@ -305,3 +290,47 @@ class PostgresStore(Store):
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def read_for_check(url: str) -> tuple[list[str], list[Item], list[str]]:
+    """A PostgreSQL store as ``ews-propose check`` reads it, in one read-only snapshot,
+    changing nothing: a line for each row whose indexed columns disagree with its
+    record (what the queries see against what the rules wrote), the items, and a line
+    for each row that cannot be read as an item."""
+    path = display_url(url)
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise StoreError(f"store {path}: PostgreSQL stores need psycopg (pip install 'ews-propose[postgresql]')") \
+            from exc
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            if None in conn.execute("SELECT to_regclass('meta'), to_regclass('items')").fetchone():
+                raise StoreError(f"store {path}: is not an ews-propose store (no meta and items tables)")
+            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(found[0]) if found else 0
+            if version != SCHEMA_VERSION:
+                raise StoreError(f"store {path} has schema version {version}; check reads version {SCHEMA_VERSION} "
+                                 "(start `serve` on it once to migrate)")
+            rows = conn.execute('SELECT id, data, mailbox, folder, kind, uid, start, "end", received, unread,'
+                                " long_item FROM items ORDER BY seq").fetchall()
+    except psycopg.Error as exc:
+        raise StoreError(f"store {path}: {_one_line(exc)}") from exc
+    names = ("mailbox", "folder", "kind", "uid", "start", "end", "received", "unread", "long_item")
+    integrity, items, unreadable = [], [], []
+    for item_id, data, *columns in rows:
+        try:
+            item = from_record(json.loads(data))
+        except (ValueError, TypeError, KeyError) as exc:
+            unreadable.append(f"item {item_id}: cannot be read: {exc}")
+            continue
+        items.append(item)
+        expected = (item.mailbox.lower(), item.folder, item.kind, item.uid, *time_columns(item),
+                    0 if item.is_read else 1, is_long(item))
+        wrong = [name for name, got, want in zip(names, columns, expected, strict=True) if got != want]
+        if item.id != item_id:
+            wrong.insert(0, "id")
+        if wrong:
+            integrity.append(f"item {item_id}: its {', '.join(wrong)} column(s) disagree with its record")
+    return integrity, items, unreadable

@@ -15,11 +15,11 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from ..rules.model import Item, format_utc, from_record, to_record
+from ..rules.model import Item, format_utc, from_record, shifted, to_record
 from .base import Store, StoreError, Transaction
-from .schema import SCHEMA_VERSION, steps
+from .schema import ORDINARY_SPAN, SCHEMA_VERSION, apply_step, is_long, steps, time_columns
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS items (
     "end" TEXT,
     received TEXT,
     data TEXT NOT NULL,
-    unread INTEGER NOT NULL DEFAULT 0
+    unread INTEGER NOT NULL DEFAULT 0,
+    long_item INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS settings (
     mailbox TEXT NOT NULL,
@@ -54,6 +55,7 @@ CREATE INDEX IF NOT EXISTS items_window ON items (mailbox, folder, start, "end")
 CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
 CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent);
+CREATE INDEX IF NOT EXISTS items_long ON items (mailbox, folder, start) WHERE long_item = 1;
 """
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -86,29 +88,25 @@ def _check_path(path: str) -> None:
 class _SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._known_longest = 0
 
     def get(self, item_id: str) -> Item | None:
         row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
         return from_record(json.loads(row[0])) if row else None
 
     def put(self, item: Item) -> None:
-        if item.start is not None and item.end is not None:
-            self._note_duration(int((item.end - item.start).total_seconds()))
         self._conn.execute(
-            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread,'
+            " long_item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.id,
                 item.mailbox.lower(),
                 item.folder,
                 item.kind,
                 item.uid,
-                format_utc(item.start) if item.start else None,
-                format_utc(item.end) if item.end else None,
-                format_utc(item.received) if item.received else None,
+                *time_columns(item),
                 json.dumps(to_record(item), separators=(",", ":")),
                 0 if item.is_read else 1,
+                is_long(item),
             ),
         )
 
@@ -139,27 +137,19 @@ class _SqliteTransaction(Transaction):
     def calendar_view(
         self, mailbox: str, folder: str, start: datetime, end: datetime
     ) -> list[Item]:
-        # No item lasts longer than the longest on record, so one that overlaps the window
-        # starts at most that long before it: a bounded range of the (start) index, not a
-        # scan of everything earlier.
-        earliest = start - timedelta(seconds=self._longest())
+        # An ordinary item that overlaps the window starts at most ORDINARY_SPAN before it:
+        # a bounded range of the (start) index, not a scan of everything earlier. Long
+        # items come from their own (partial) index.
+        key, first, last = (mailbox.lower(), folder), format_utc(start), format_utc(end)
+        earliest = format_utc(shifted(start, -ORDINARY_SPAN))
         rows = self._conn.execute(
-            'SELECT data FROM items WHERE mailbox = ? AND folder = ? AND start >= ? AND start < ?'
-            ' AND "end" > ? ORDER BY start, rowid',
-            (mailbox.lower(), folder, format_utc(earliest), format_utc(end), format_utc(start)),
+            'SELECT data, start, rowid FROM items WHERE mailbox = ? AND folder = ? AND start >= ? AND start < ?'
+            ' AND "end" > ? AND long_item = 0'
+            ' UNION ALL SELECT data, start, rowid FROM items WHERE mailbox = ? AND folder = ? AND long_item = 1'
+            ' AND start < ? AND "end" > ? ORDER BY 2, 3',
+            (*key, earliest, last, first, *key, last, first),
         ).fetchall()
         return [from_record(json.loads(r[0])) for r in rows]
-
-    def _longest(self) -> int:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'longest_item_s'").fetchone()
-        return int(row[0]) if row else 0
-
-    def _note_duration(self, seconds: int) -> None:
-        if seconds > self._known_longest:
-            self._conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('longest_item_s', ?) ON CONFLICT(key) DO UPDATE"
-                " SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(seconds),))
-            self._known_longest = seconds
 
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
@@ -252,13 +242,6 @@ class SqliteStore(Store):
             elif int(found[0]) < SCHEMA_VERSION:
                 self._migrate(conn)
             conn.executescript(_INDEXES)
-            if conn.execute("SELECT 1 FROM meta WHERE key = 'longest_item_s'").fetchone() is None:
-                # Stores written before this was recorded: work it out once.
-                longest = conn.execute(
-                    'SELECT max((julianday("end") - julianday(start)) * 86400) FROM items'
-                    " WHERE start IS NOT NULL").fetchone()[0]
-                conn.execute("INSERT INTO meta (key, value) VALUES ('longest_item_s', ?)",
-                             (str(int(round(longest or 0))),))
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -266,8 +249,8 @@ class SqliteStore(Store):
         try:
             # Read again under the write lock: another process may have migrated meanwhile.
             version = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
-            for statement in steps("sqlite", version):
-                conn.execute(statement)
+            for step in steps("sqlite", version):
+                apply_step(conn, step)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -357,3 +340,36 @@ class _NoLockType:
 
 
 _NoLock = _NoLockType()
+
+
+def read_for_check(path: str) -> tuple[list[str], list[Item], list[str]]:
+    """A store file as ``ews-propose check`` reads it, changing nothing (no schema made,
+    no migration): what ``PRAGMA integrity_check`` reports other than "ok", the items,
+    and a line for each row that cannot be read as an item. Raises StoreError for a
+    path that is not an SQLite store."""
+    if not os.path.isfile(path):
+        raise StoreError(f"store {path}: no such file")
+    with open(path, "rb") as fh:
+        if fh.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+            raise StoreError(f"store {path}: is not an SQLite database")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise StoreError(f"store {path}: cannot be opened: {exc}") from exc
+    try:
+        integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        try:
+            rows = conn.execute("SELECT id, data FROM items ORDER BY rowid").fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"store {path}: is not an ews-propose store: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"store {path}: cannot be read: {exc}") from exc
+    finally:
+        conn.close()
+    items, unreadable = [], []
+    for item_id, data in rows:
+        try:
+            items.append(from_record(json.loads(data)))
+        except (ValueError, TypeError, KeyError) as exc:
+            unreadable.append(f"item {item_id}: cannot be read: {exc}")
+    return [line for line in integrity if line != "ok"], items, unreadable

@@ -17,7 +17,7 @@ from ...rules import model as m
 from ...rules.engine import NewItem, Reply
 from ...rules.mailbox import FORWARD, REPLY, REPLY_ALL, Response
 from ...versions import gate
-from ..context import EwsRequest, Responses
+from ..context import EwsRequest, Responses, within_limit
 from ..errors import EwsFault, ItemError
 from ..items import (
     REPLY_ELEMENTS,
@@ -66,7 +66,8 @@ def CreateItem(req: EwsRequest, request):
     items = request.find(M + "Items")
     if items is None:
         raise SchemaViolation("The element 'CreateItem' is missing its required child 'Items'.", request)
-    plan = [_plan(req, el) for el in items if isinstance(el.tag, str)]
+    listed, over, why = within_limit(req, [el for el in items if isinstance(el.tag, str)])
+    plan = [_plan(req, el) for el in listed]
     if saved is not None and len(saved):
         try:
             saved_folder = resolve_folder(req, saved[0])
@@ -88,6 +89,7 @@ def CreateItem(req: EwsRequest, request):
         holder = sub(msg, M + "Items")
         for item in created:
             holder.append(id_element(item, with_attachments=True))
+    out.stopped(over, why, items=True)
     return out.root
 
 

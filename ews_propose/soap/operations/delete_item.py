@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from ...rules import engine as rules
-from ..context import EwsRequest, Responses
+from ..context import EwsRequest, Responses, within_limit
 from ..items import parse_item_ids
 from ..xml import M, parse_enum
 from . import operation
@@ -31,7 +31,7 @@ def DeleteItem(req: EwsRequest, request):
     if request.get("AffectedTaskOccurrences") is not None:
         parse_enum(request, request.get("AffectedTaskOccurrences"), OCCURRENCES,
                    "the AffectedTaskOccurrences attribute")
-    ids = parse_item_ids(request.find(M + "ItemIds"))
+    ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
     out = Responses("DeleteItem")
     for item_id, change_key in ids:
         if change_key is not None and not _well_formed(change_key):
@@ -43,6 +43,7 @@ def DeleteItem(req: EwsRequest, request):
             out.failure(exc)
             continue
         out.success()
+    out.stopped(over, why)
     return out.root
 
 

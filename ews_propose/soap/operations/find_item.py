@@ -116,6 +116,9 @@ def _calendar_view(req: EwsRequest, folder: str, view, query: _Query):
         raise SchemaViolation("CalendarView needs the StartDate and EndDate attributes.", view)
     start = _attr_datetime(view, "StartDate")
     end = _attr_datetime(view, "EndDate")
+    if start == m.EARLIEST or end == m.LATEST:  # Exchange refuses DateTime.MinValue / MaxValue here
+        raise ItemError("ErrorValueOutOfRange", "A CalendarView may not start at 0001-01-01T00:00:00 "
+                        "or end at 9999-12-31T23:59:59.")
     if end < start:
         raise ItemError("ErrorCalendarEndDateIsEarlierThanStartDate",
                         "The EndDate of the CalendarView is earlier than its StartDate.")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ..context import EwsRequest, Responses
+from copy import deepcopy
+
+from lxml import etree
+
+from ..context import EwsRequest, Responses, within_limit
 from ..items import item_element, parse_item_ids, parse_shape
 from ..xml import M, sub
 from . import operation
@@ -10,15 +14,28 @@ from . import operation
 
 def GetItem(req: EwsRequest, request):
     shape = parse_shape(request.find(M + "ItemShape"))
-    ids = parse_item_ids(request.find(M + "ItemIds"))
+    ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
     out = Responses("GetItem")
-    for found in req.rules.get_items(req.actor, [item_id for item_id, _ in ids]):
+    budget = req.rules.limits.max_response_bytes
+    made: dict[str, tuple[etree._Element, int]] = {}  # an id named twice is written once
+    found_all = req.rules.get_items(req.actor, [item_id for item_id, _ in ids])
+    for n, ((item_id, _), found) in enumerate(zip(ids, found_all, strict=True)):
         if isinstance(found, Exception):
             msg = out.failure(found)
             sub(msg, M + "Items")
             continue
+        if item_id not in made:
+            el = item_element(found, shape, req.reader)
+            made[item_id] = (el, len(etree.tostring(el)))
+        el, size = made[item_id]
+        budget -= size
+        if budget < 0:  # the answer would grow past max_response_bytes: stop here
+            out.stopped(len(ids) - n + over, f"The items asked for exceed the {req.rules.limits.max_response_bytes}"
+                        " bytes one GetItem answer may carry.", items=True)
+            return out.root
         msg = out.success()
-        sub(msg, M + "Items").append(item_element(found, shape, req.reader))
+        sub(msg, M + "Items").append(deepcopy(el) if el.getparent() is not None else el)
+    out.stopped(over, why, items=True)
     return out.root
 
 

@@ -27,8 +27,17 @@ def GetServerTimeZones(req: EwsRequest, request):
     ids = [(el.text or "").strip() for el in ids_el if localname(el) == "Id"] if ids_el is not None else None
     year = clock.now().year
     out = Responses("GetServerTimeZones")
+    limit = req.rules.limits.max_ids_per_request
+    if ids and len(ids) > limit:  # one response message for all ids: the whole request stops
+        out.error("ErrorTooManyObjectsOpened", f"The request names {len(ids)} time zones; this server "
+                  f"answers at most {limit} in one request.")
+        return out.root
     try:
-        definitions = [zone_definition(zone_id, year) for zone_id in (ids if ids else known_zone_ids())]
+        made: dict[str, object] = {}  # a zone named twice is worked out once
+        for zone_id in ids if ids else known_zone_ids():
+            if zone_id not in made:
+                made[zone_id] = zone_definition(zone_id, year)
+        definitions = [made[zone_id] for zone_id in (ids if ids else known_zone_ids())]
     except EwsFault as exc:
         out.error(exc.code, exc.message)
         return out.root

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...rules import model as m
-from ..context import EwsRequest, Responses
+from ..context import EwsRequest, Responses, within_limit
 from ..items import id_element, parse_item_ids
 from ..xml import M, SchemaViolation, sub
 from . import operation
@@ -11,13 +11,14 @@ from ._folders import target_folder
 
 
 def _move_or_copy(req: EwsRequest, request, name: str, copy: bool):
-    ids = parse_item_ids(request.find(M + "ItemIds"))
+    ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
     out = Responses(name)
     try:
         to = target_folder(req, request.find(M + "ToFolderId"), "ToFolderId")
     except Exception as exc:
         for _ in ids:
             sub(out.failure(exc), M + "Items")
+        out.stopped(over, why, items=True)
         return out.root
     do = req.mailbox.copy if copy else req.mailbox.move
     for result in do(req.actor, [item_id for item_id, _ in ids], to):
@@ -25,6 +26,7 @@ def _move_or_copy(req: EwsRequest, request, name: str, copy: bool):
             sub(out.failure(result), M + "Items")
             continue
         sub(out.success(), M + "Items").append(id_element(result))
+    out.stopped(over, why, items=True)
     return out.root
 
 
@@ -41,7 +43,7 @@ def MarkAsJunk(req: EwsRequest, request):
     server keeps no safe or blocked senders lists)."""
     is_junk = _bool_attr(request, "IsJunk")
     move = _bool_attr(request, "MoveItem")
-    ids = parse_item_ids(request.find(M + "ItemIds"))
+    ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
     out = Responses("MarkAsJunk")
     if not move:
         for found in req.rules.get_items(req.actor, [item_id for item_id, _ in ids]):
@@ -49,6 +51,7 @@ def MarkAsJunk(req: EwsRequest, request):
                 out.failure(found)
             else:
                 out.success()
+        out.stopped(over, why)
         return out.root
     results = req.mailbox.move(req.actor, [item_id for item_id, _ in ids], "junkemail" if is_junk else m.INBOX)
     for result in results:
@@ -56,6 +59,7 @@ def MarkAsJunk(req: EwsRequest, request):
             out.failure(result)
             continue
         sub(out.success(), M + "MovedItemId", Id=result.id, ChangeKey=result.change_key)
+    out.stopped(over, why)
     return out.root
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...rules import model as m
-from ..context import EwsRequest, Responses
+from ..context import EwsRequest, Responses, within_limit
 from ..items import parse_item_ids
 from ..xml import M, SchemaViolation, parse_bool
 from . import operation
@@ -18,7 +18,7 @@ def SendItem(req: EwsRequest, request):
     holder = etree.Element("SaveItemToFolder")
     holder.text = flag
     save = parse_bool(holder)
-    ids = parse_item_ids(request.find(M + "ItemIds"))
+    ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
     out = Responses("SendItem")
     save_to = None
     if save:
@@ -28,6 +28,7 @@ def SendItem(req: EwsRequest, request):
         except Exception as exc:
             for _ in ids:
                 out.failure(exc)
+            out.stopped(over, why)
             return out.root
     for item_id, _ in ids:
         try:
@@ -36,6 +37,7 @@ def SendItem(req: EwsRequest, request):
             out.failure(exc)
             continue
         out.success()
+    out.stopped(over, why)
     return out.root
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...rules import engine as rules
 from ...rules import model as m
-from ..context import EwsRequest, Responses
+from ..context import EwsRequest, Responses, within_limit
 from ..errors import ItemError
 from ..extended import merge
 from ..items import id_element, read_changes
@@ -40,7 +40,8 @@ def UpdateItem(req: EwsRequest, request):
     if changes_el is None:
         raise SchemaViolation("The element 'UpdateItem' is missing its required child 'ItemChanges'.", request)
     planned = []
-    for change in changes_el.findall(T + "ItemChange"):
+    listed, over, why = within_limit(req, changes_el.findall(T + "ItemChange"))
+    for change in listed:
         id_el = change.find(T + "ItemId")
         if id_el is None or id_el.get("Id") is None:
             raise SchemaViolation("An ItemChange needs an ItemId with an Id.", change)
@@ -94,6 +95,7 @@ def UpdateItem(req: EwsRequest, request):
         msg = out.success()
         sub(msg, M + "Items").append(id_element(item))
         sub(sub(msg, M + "ConflictResults"), T + "Count", "0")
+    out.stopped(over, why, items=True)
     return out.root
 
 
