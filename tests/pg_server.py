@@ -54,8 +54,6 @@ class PgServer:
 
     def __init__(self, port: int | None = None, directory: str | None = None) -> None:
         self.port = port or free_port()
-        self._own_dir = directory is None
-        self.dir = Path(directory or tempfile.mkdtemp(prefix="ews-propose-pg-"))
         self.proc: subprocess.Popen | None = None
         self._as: list[str] = []
         if os.geteuid() == 0:
@@ -65,6 +63,10 @@ class PgServer:
                 raise PgServerError("running as root and there is no 'postgres' user to run the server as; "
                                     + INSTALL_HINT) from None
             self._as = ["runuser", "-u", "postgres", "--"]
+        self._own_dir = directory is None
+        # As root, in /tmp: the postgres user must reach the directory (a TMPDIR under
+        # /root would be closed to it).
+        self.dir = Path(directory or tempfile.mkdtemp(prefix="ews-propose-pg-", dir="/tmp" if self._as else None))
 
     @property
     def url(self) -> str:
