@@ -44,3 +44,4 @@ INVALID_WATERMARK = "invalid_watermark"
 INVALID_EXPORT = "invalid_export"
 TOO_MANY_RECIPIENTS = "too_many_recipients"
 DURATION_TOO_LONG = "duration_too_long"
+TIMEOUT = "timeout"  # the request spent its time budget (rules/budget.py)

@@ -39,6 +39,7 @@ _CODES = {
     R.INVALID_EXPORT: "ErrorInvalidBase64",
     R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
     R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
+    R.TIMEOUT: "ErrorTimeoutExpired",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

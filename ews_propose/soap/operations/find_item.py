@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ...rules import budget
 from ...rules import model as m
 from ...rules.engine import View
 from ..context import EwsRequest, Responses
@@ -79,7 +80,13 @@ class _Query:
 
     def apply(self, items):
         if self.predicate is not None:
-            items = [i for i in items if self.predicate(i)]
+            kept = []
+            for n, item in enumerate(items):
+                if n % 256 == 255:  # a large restriction over a large folder: within the budget
+                    budget.check()
+                if self.predicate(item):
+                    kept.append(item)
+            items = kept
         if self.sort is not None:
             items = self.sort(items)
         return items
