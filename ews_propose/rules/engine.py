@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ..directory import Directory
 from ..store.base import Store, Transaction
-from . import clock, ids
+from . import clock, ids, zones
 from . import errors as E
 from .availability import Event, events_of
 from .errors import RuleError
@@ -93,7 +93,8 @@ MOVE_TO_DELETED = "move_to_deleted"
 UPDATABLE_FIELDS = frozenset(
     {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
      "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
-     "reminder_is_set"}
+     "reminder_is_set",
+     "time_zone", "end_time_zone"}
 )
 _TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
 _ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
@@ -147,6 +148,7 @@ class NewItem:
     reminder_minutes: int = 15
     reminder_is_set: bool = True
     time_zone: str = ""  # the zone the client gave the times in (Graph: originalStartTimeZone)
+    end_time_zone: str = ""  # the zone of the end time (EWS EndTimeZone), when it differs
 
 
 @dataclass
@@ -242,6 +244,9 @@ class MeetingRules:
     ) -> Item:
         """The organizer's item; with attendees and a send mode, invitations go out."""
         self._check_times(new.start, new.end)
+        if new.is_all_day and new.start is not None and new.end is not None:
+            new.start, new.end = zones.snap_all_day(new.start, new.end, zones.item_zone(new.time_zone),
+                                                    zones.item_zone(new.end_time_zone or new.time_zone))
         now = self.now()
         owner = self._person(actor)
         attendees = [
@@ -280,6 +285,7 @@ class MeetingRules:
             reminder_minutes=new.reminder_minutes,
             reminder_is_set=new.reminder_is_set,
             time_zone=new.time_zone,
+            end_time_zone=new.end_time_zone,
         )
         with self.store.transaction() as tx:
             if attendees and send != SEND_NONE:
@@ -536,6 +542,11 @@ class MeetingRules:
             for name, value in changes.items():
                 setattr(item, name, value)
             self._check_times(item.start, item.end)
+            if item.is_all_day and item.start is not None and item.end is not None and (
+                    set(changes) & (_TIME_FIELDS | {"time_zone", "end_time_zone"})):
+                item.start, item.end = zones.snap_all_day(
+                    item.start, item.end, zones.item_zone(item.time_zone),
+                    zones.item_zone(item.end_time_zone or item.time_zone))
             time_changed = (item.start, item.end, item.is_all_day) != (old_start, old_end, old_all_day)
             item.change_key = ids.new_change_key()
             if is_organizer_meeting and send != SEND_NONE:
@@ -659,6 +670,8 @@ class MeetingRules:
             sequence=meeting.sequence,
             is_meeting=True,
             is_cancelled=False,
+            time_zone=meeting.time_zone,
+            end_time_zone=meeting.end_time_zone,
         )
         if calendar_item is None:
             calendar_item = Item(

@@ -137,6 +137,8 @@ class Item:
     proposed_end: datetime | None = None
     is_out_of_date: bool = False
     has_been_processed: bool = False
+    # the zone the end time was given in (EWS EndTimeZone); empty: as time_zone
+    end_time_zone: str = ""
 
     def attendee(self, smtp: str) -> Attendee | None:
         smtp = smtp.lower()

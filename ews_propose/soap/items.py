@@ -18,6 +18,7 @@ from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate
+from . import calendar_fields
 from .xml import (
     TYPES_NS,
     SchemaViolation,
@@ -388,7 +389,8 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", _bool("allow_new_time_proposal"), True, None),
     ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
 ]
-FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat) for uri, el, make, default, feat in _TABLE}
+FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat)
+                             for uri, el, make, default, feat in _TABLE + calendar_fields.TABLE}
 _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 # Element names that two item types define differently are listed by FieldURI.
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
@@ -405,8 +407,9 @@ _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "H
 _CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
                   "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
 _CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees",
-                    "OptionalAttendees", "Resources", "Duration", "AppointmentSequenceNumber",
-                    "AppointmentState", "AllowNewTimeProposal", "IsOnlineMeeting"]
+                    "OptionalAttendees", "Resources", "Duration", "TimeZone", "AppointmentSequenceNumber",
+                    "AppointmentState", "MeetingTimeZone", "StartTimeZone", "EndTimeZone",
+                    "AllowNewTimeProposal", "IsOnlineMeeting", "StartTimeZoneId", "EndTimeZoneId"]
 
 WIRE_ORDER: dict[str, list[Field]] = {
     kind: [_BY_ELEMENT[name] for name in names]
@@ -549,6 +552,8 @@ def read_new_item(el: etree._Element) -> NewItem:
     """A CalendarItem, Message or (generic) Item element of CreateItem."""
     kind = {T + "CalendarItem": m.CALENDAR_ITEM, T + "Item": m.GENERIC}.get(el.tag, m.MESSAGE)
     new = NewItem(kind=kind)
+    if kind == m.CALENDAR_ITEM:
+        calendar_fields.read_zones(new, el)
     for child in el:
         if not isinstance(child.tag, str):
             continue
@@ -576,7 +581,8 @@ def read_new_item(el: etree._Element) -> NewItem:
         elif name == "BccRecipients":
             new.bcc = read_recipients(child)
         elif kind == m.CALENDAR_ITEM:
-            _read_calendar_field(new, name, child)
+            with calendar_fields.zone_for(new, name):
+                _read_calendar_field(new, name, child)
     if kind == m.CALENDAR_ITEM:
         if new.start is None or new.end is None:
             missing = "Start" if new.start is None else "End"
@@ -658,6 +664,9 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "calendar:LegacyFreeBusyStatus": (
         "free_busy", lambda c: parse_enum(c, c.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")),
     "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
+    "calendar:StartTimeZone": ("time_zone", calendar_fields.read_zone_value),
+    "calendar:MeetingTimeZone": ("time_zone", calendar_fields.read_zone_value),
+    "calendar:EndTimeZone": ("end_time_zone", calendar_fields.read_zone_value),
 }
 _CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": []}
 
