@@ -32,6 +32,10 @@ _CODES = {
     R.FOLDER_CLASS_CHANGED: "ErrorObjectTypeChanged",
     R.NOT_SENDABLE: "ErrorInvalidItemForOperationSendItem",
     R.NO_RECIPIENTS: "ErrorInvalidRecipients",
+    R.INVALID_RECURRENCE: "ErrorCalendarInvalidRecurrence",
+    R.OCCURRENCE_OUT_OF_RANGE: "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+    R.OCCURRENCE_DELETED: "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+    R.NOT_RECURRING: "ErrorItemNotFound",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

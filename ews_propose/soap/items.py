@@ -19,6 +19,7 @@ from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate
 from . import calendar_fields
+from . import recurrence as wire_recurrence
 from .xml import (
     TYPES_NS,
     SchemaViolation,
@@ -390,7 +391,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
 ]
 FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat)
-                             for uri, el, make, default, feat in _TABLE + calendar_fields.TABLE}
+                             for uri, el, make, default, feat in _TABLE + calendar_fields.TABLE + wire_recurrence.TABLE}
 _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 # Element names that two item types define differently are listed by FieldURI.
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
@@ -403,18 +404,19 @@ _ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Bod
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
             "IsDeliveryReceiptRequested", "ConversationTopic", "From", "IsRead", "message:IsResponseRequested"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
-                    "ResponseType", "UID", "DateTimeStamp"]
-_CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
+                    "ResponseType", "UID", "RecurrenceId", "DateTimeStamp"]
+_CALENDAR_CORE = ["Start", "End", "OriginalStart", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
                   "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
 _CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees",
                     "OptionalAttendees", "Resources", "Duration", "TimeZone", "AppointmentSequenceNumber",
-                    "AppointmentState", "MeetingTimeZone", "StartTimeZone", "EndTimeZone",
+                    "AppointmentState", "Recurrence", "FirstOccurrence", "LastOccurrence",
+                    "ModifiedOccurrences", "DeletedOccurrences", "MeetingTimeZone", "StartTimeZone", "EndTimeZone",
                     "AllowNewTimeProposal", "IsOnlineMeeting", "StartTimeZoneId", "EndTimeZoneId"]
 
 WIRE_ORDER: dict[str, list[Field]] = {
     kind: [_BY_ELEMENT[name] for name in names]
     for kind, names in {
-        m.CALENDAR_ITEM: _ITEM + ["UID", "DateTimeStamp"] + _CALENDAR_CORE + ["calendar:IsResponseRequested"]
+        m.CALENDAR_ITEM: _ITEM + ["UID", "RecurrenceId", "DateTimeStamp"] + _CALENDAR_CORE + ["calendar:IsResponseRequested"]
         + _CALENDAR_PEOPLE,
         m.MESSAGE: _ITEM + _MESSAGE,
         m.MEETING_REQUEST: _ITEM + _MESSAGE + _MEETING_MESSAGE
@@ -611,6 +613,8 @@ def _read_calendar_field(new: NewItem, name: str, child: etree._Element) -> None
         new.attendees += read_attendees(child, m.OPTIONAL)
     elif name == "Resources":
         new.attendees += read_attendees(child, m.RESOURCE)
+    elif name == "Recurrence":
+        new.recurrence = wire_recurrence.read_recurrence(child)
 
 
 REPLY_ELEMENTS = {"AcceptItem": m.ACCEPT, "TentativelyAcceptItem": m.TENTATIVE, "DeclineItem": m.DECLINE}
@@ -667,8 +671,9 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "calendar:StartTimeZone": ("time_zone", calendar_fields.read_zone_value),
     "calendar:MeetingTimeZone": ("time_zone", calendar_fields.read_zone_value),
     "calendar:EndTimeZone": ("end_time_zone", calendar_fields.read_zone_value),
+    "calendar:Recurrence": ("recurrence", wire_recurrence.read_recurrence),
 }
-_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": []}
+_CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "recurrence": None}
 
 
 def read_changes(item_change: etree._Element) -> dict[str, object]:
@@ -711,12 +716,9 @@ def parse_item_ids(holder: etree._Element | None, tag: str = "ItemIds") -> list[
     for child in holder:
         if not isinstance(child.tag, str):
             continue
-        if child.tag != T + "ItemId":
+        if localname(child) not in wire_recurrence.ID_ELEMENTS:
             raise SchemaViolation(f"The element '{localname(child)}' is not supported in {tag}.", child)
-        item_id = child.get("Id")
-        if item_id is None:
-            raise SchemaViolation("The required attribute 'Id' is missing.", child)
-        out.append((item_id, child.get("ChangeKey")))
+        out.append(wire_recurrence.item_id_of(child))
     return out
 
 

@@ -8,7 +8,8 @@ from ...rules import model as m
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
 from ..items import id_element, read_changes
-from ..xml import M, SchemaViolation, T, parse_enum, sub
+from ..recurrence import ID_ELEMENTS, item_id_of
+from ..xml import M, SchemaViolation, T, localname, parse_enum, sub
 from . import operation
 
 CONFLICT = {
@@ -39,10 +40,10 @@ def UpdateItem(req: EwsRequest, request):
         raise SchemaViolation("The element 'UpdateItem' is missing its required child 'ItemChanges'.", request)
     planned = []
     for change in changes_el.findall(T + "ItemChange"):
-        id_el = change.find(T + "ItemId")
-        if id_el is None or id_el.get("Id") is None:
-            raise SchemaViolation("An ItemChange needs an ItemId with an Id.", change)
-        planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+        id_el = next((c for c in change if isinstance(c.tag, str) and localname(c) in ID_ELEMENTS), None)
+        if id_el is None:
+            raise SchemaViolation("An ItemChange needs an ItemId, OccurrenceItemId or RecurringMasterItemId.", change)
+        planned.append((*item_id_of(id_el), read_changes(change)))
 
     out = Responses("UpdateItem")
     for item_id, change_key, changes in planned:
