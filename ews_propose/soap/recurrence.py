@@ -8,13 +8,14 @@ this module only translates.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, tzinfo
 
 from lxml import etree
 
 from ..rules import ids, occurrences
 from ..rules import model as m
 from ..rules import recurrence as rec
+from ..rules.zones import item_zone
 from .xml import SchemaViolation, T, format_datetime, int_value, localname
 
 PATTERN_ELEMENTS = {
@@ -107,8 +108,20 @@ def read_recurrence(el: etree._Element) -> dict:
     return p.to_dict()
 
 
-def recurrence_xml(data: dict) -> str:
+def _zoned_date(day: date, zone: tzinfo) -> str:
+    """An xs:date as Exchange writes a range's dates: with the organizer zone's offset."""
+    offset = zone.utcoffset(datetime.combine(day, time(12)))
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return day.isoformat() + "Z"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{day.isoformat()}{sign}{hours:02d}:{rest:02d}"
+
+
+def recurrence_xml(data: dict, zone_id: str = "") -> str:
     p = rec.Pattern.from_dict(data)
+    zone = item_zone(zone_id)
     name = PATTERN_NAMES[p.kind]
     out = [f"<t:Recurrence><t:{name}>"]
     if p.kind in (rec.DAILY, rec.WEEKLY, rec.ABSOLUTE_MONTHLY, rec.RELATIVE_MONTHLY):
@@ -124,9 +137,9 @@ def recurrence_xml(data: dict) -> str:
     if p.kind in (rec.RELATIVE_YEARLY, rec.ABSOLUTE_YEARLY):
         out.append(f"<t:Month>{MONTHS[p.month - 1]}</t:Month>")
     range_name = RANGE_NAMES[p.range]
-    out.append(f"</t:{name}><t:{range_name}><t:StartDate>{p.start_date.isoformat()}</t:StartDate>")
+    out.append(f"</t:{name}><t:{range_name}><t:StartDate>{_zoned_date(p.start_date, zone)}</t:StartDate>")
     if p.range == rec.END_DATE and p.end_date is not None:
-        out.append(f"<t:EndDate>{p.end_date.isoformat()}</t:EndDate>")
+        out.append(f"<t:EndDate>{_zoned_date(p.end_date, zone)}</t:EndDate>")
     if p.range == rec.NUMBERED:
         out.append(f"<t:NumberOfOccurrences>{p.count}</t:NumberOfOccurrences>")
     out.append(f"</t:{range_name}></t:Recurrence>")
@@ -202,7 +215,7 @@ def _calendar_item_type(tag):
 def _recurrence(tag):
     def write(out, item, reader):
         if _is_calendar(item) and item.recurrence and not item.master_id:
-            out.append(recurrence_xml(item.recurrence))
+            out.append(recurrence_xml(item.recurrence, item.time_zone))
     return write
 
 
