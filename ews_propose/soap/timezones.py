@@ -254,3 +254,24 @@ def meeting_time_zone_xml(zone_id: str, tag: str = "MeetingTimeZone") -> str:
                        f"<t:Time>{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00</t:Time></t:{label}>")
     out.append(f"</t:{tag}>")
     return "".join(out)
+
+
+def serializable_zone_xml(zone_id: str, tag: str = "TimeZone") -> str:
+    """A zone as GetUserAvailability's SerializableTimeZone (UTC = local + Bias), from
+    tzdata; a zone without daylight saving gets Exchange's empty transitions (Month 0)."""
+    d = _definition(zone_id)
+
+    def period(label: str, bias: int, rule: ZoneRule | None) -> str:
+        if rule is None:
+            return (f"<t:{label}><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
+                    f"<t:Month>0</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:{label}>")
+        seconds = int(rule.at.total_seconds())
+        order = 5 if rule.occurrence == -1 else rule.occurrence
+        return (f"<t:{label}><t:Bias>{bias}</t:Bias><t:Time>{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00"
+                f"</t:Time><t:DayOrder>{order}</t:DayOrder><t:Month>{rule.month}</t:Month>"
+                f"<t:DayOfWeek>{WEEKDAYS[rule.weekday]}</t:DayOfWeek></t:{label}>")
+
+    rules = {rule.to_daylight: rule for rule in d.rules} if d.daylight_minutes is not None else {}
+    daylight_bias = (d.standard_minutes - d.daylight_minutes) if d.daylight_minutes is not None else 0
+    return (f"<t:{tag}><t:Bias>{-d.standard_minutes}</t:Bias>" + period("StandardTime", 0, rules.get(False))
+            + period("DaylightTime", daylight_bias, rules.get(True)) + f"</t:{tag}>")
