@@ -204,3 +204,30 @@ def test_invalid_recurrence_is_refused(alex):
         "<t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
         "</t:CalendarItem></m:Items></m:CreateItem>")
     assert answer.response_codes == ["ErrorCalendarInvalidRecurrence"]
+
+
+def _view(soap, start: str, end: str, extra: str = "") -> list[str]:
+    answer = soap.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+        f'<m:CalendarView StartDate="{start}" EndDate="{end}"/>{extra}'
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>')
+    assert answer.status == 200, answer.content
+    if answer.response_codes != ["NoError"]:
+        return answer.response_codes
+    return [el.text for el in answer.xpath("//t:CalendarItem/t:Subject")]
+
+
+def test_calendar_view_edges_as_exchange(alex):
+    for subject, start, end in (("Morning", "08:00", "09:00"), ("Noon", "12:00", "13:00")):
+        answer = alex.call(
+            f'<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem><t:Subject>{subject}'
+            f"</t:Subject><t:Start>2030-02-01T{start}:00Z</t:Start><t:End>2030-02-01T{end}:00Z</t:End>"
+            "</t:CalendarItem></m:Items></m:CreateItem>")
+        assert answer.response_codes == ["NoError"]
+    # An item ending exactly at the view's start is in it; one starting at its end is not.
+    assert _view(alex, "2030-02-01T09:00:00Z", "2030-02-01T12:00:00Z") == ["Morning"]
+    assert _view(alex, "2030-02-01T08:00:00Z", "2030-02-01T13:00:00Z") == ["Morning", "Noon"]
+    assert _view(alex, "2030-02-01T09:00:01Z", "2030-02-01T12:00:00Z") == []
+    restricted = ('<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:Subject"/><t:FieldURIOrConstant>'
+                  '<t:Constant Value="Noon"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>')
+    assert _view(alex, "2030-02-01T08:00:00Z", "2030-02-01T13:00:00Z", restricted) == ["ErrorInvalidOperation"]

@@ -191,10 +191,12 @@ class MeetingRules:
             return tx.counts(actor, folder)
 
     def calendar_view(
-        self, actor: str, folder: str, start: datetime, end: datetime
+        self, actor: str, folder: str, start: datetime, end: datetime, ending_at_start: bool = False
     ) -> list[Item]:
+        """Items and occurrences overlapping [start, end) (``ending_at_start``: and those
+        ending exactly at ``start``, as EWS's CalendarView shows them)."""
         with self.store.transaction(write=False) as tx:
-            return occurrences.calendar_view(tx, actor, folder, start, end)
+            return occurrences.calendar_view(tx, actor, folder, start, end, ending_at_start)
 
     def schedule(self, smtp: str, start: datetime, end: datetime) -> list[Event] | None:
         """Anyone's free/busy events overlapping [start, end), or None for an unknown mailbox.

@@ -191,5 +191,13 @@ def expand(items: Iterable[Item], masters: Iterable[Item], start: datetime, end:
     return out
 
 
-def calendar_view(tx, mailbox: str, folder: str, start: datetime, end: datetime) -> list[Item]:
-    return expand(tx.calendar_view(mailbox, folder, start, end), tx.recurring_masters(mailbox, folder), start, end)
+def calendar_view(tx, mailbox: str, folder: str, start: datetime, end: datetime,
+                  ending_at_start: bool = False) -> list[Item]:
+    """Items and occurrences overlapping [start, end). ``ending_at_start``: also those
+    ending exactly at ``start``, as Exchange's CalendarView returns them."""
+    if not ending_at_start:
+        return expand(tx.calendar_view(mailbox, folder, start, end), tx.recurring_masters(mailbox, folder),
+                      start, end)
+    edge = start - timedelta(seconds=1)
+    found = expand(tx.calendar_view(mailbox, folder, edge, end), tx.recurring_masters(mailbox, folder), edge, end)
+    return [i for i in found if i.end is not None and i.end >= start]

@@ -121,7 +121,11 @@ def _calendar_view(req: EwsRequest, folder: str, view, query: _Query):
     if end - start > MAX_CALENDAR_VIEW:
         raise ItemError("ErrorCalendarViewRangeTooBig",
                         "The CalendarView range may be at most two years.")
-    items = query.apply(req.rules.calendar_view(req.actor, folder, start, end))
+    if query.predicate is not None:
+        raise ItemError("ErrorInvalidOperation", "A CalendarView cannot be combined with a Restriction; "
+                        "filter the items it returns instead.")
+    # Exchange's CalendarView also returns an item that ends exactly at its StartDate.
+    items = query.apply(req.rules.calendar_view(req.actor, folder, start, end, ending_at_start=True))
     total = len(items)
     if view.get("MaxEntriesReturned") is not None:
         items = items[: parse_int_attr(view, "MaxEntriesReturned", low=1)]
