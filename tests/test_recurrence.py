@@ -22,8 +22,8 @@ from exchangelib import (
     Mailbox,
 )
 from exchangelib.errors import ErrorInvalidOperation
-from exchangelib.items import MeetingRequest, MeetingResponse
-from exchangelib.recurrence import Recurrence, WeeklyPattern
+from exchangelib.items import MeetingCancellation, MeetingRequest, MeetingResponse
+from exchangelib.recurrence import DailyPattern, Recurrence, WeeklyPattern
 
 from ews_propose.rules import recurrence as rec
 
@@ -231,3 +231,25 @@ def test_calendar_view_edges_as_exchange(alex):
     restricted = ('<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="item:Subject"/><t:FieldURIOrConstant>'
                   '<t:Constant Value="Noon"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>')
     assert _view(alex, "2030-02-01T08:00:00Z", "2030-02-01T13:00:00Z", restricted) == ["ErrorInvalidOperation"]
+
+
+def test_organizer_cancels_one_occurrence_with_exchangelib(emulator):
+    alex = account(emulator, "AlexW@contoso.com")
+    adele = account(emulator, "AdeleV@contoso.com")
+    nine = EWSDateTime(2030, 6, 3, 9, 0, tzinfo=BERLIN)
+    master = CalendarItem(
+        account=alex, folder=alex.calendar, subject="Daily", start=nine, end=nine + dt.timedelta(minutes=30),
+        recurrence=Recurrence(pattern=DailyPattern(interval=1), start=nine.date(), number=3),
+        required_attendees=[Attendee(mailbox=Mailbox(email_address="AdeleV@contoso.com"))])
+    master.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    second = master.occurrence(2)
+    second.refresh()
+    second.delete(send_meeting_cancellations="SendToAllAndSaveCopy")
+    left = list(adele.calendar.view(start=nine - dt.timedelta(days=1), end=nine + dt.timedelta(days=4)))
+    assert [o.start for o in left] == [nine, nine + dt.timedelta(days=2)]
+    notices = [m for m in adele.inbox.all() if isinstance(m, MeetingCancellation)]
+    assert len(notices) == 1
+    wire = emulator.soap("AdeleV@contoso.com").get(notices[0].id, extra=("calendar:RecurrenceId",))
+    assert wire.text("//t:MeetingCancellation/t:RecurrenceId") == "2030-06-04T07:00:00Z"
+    series = alex.calendar.get(id=master.id)
+    assert [d.start for d in series.deleted_occurrences] == [nine + dt.timedelta(days=1)]

@@ -615,6 +615,9 @@ class MeetingRules:
                 raise RuleError(E.NOT_ORGANIZER, "Only the organizer can cancel a meeting.")
             if item.is_cancelled:
                 raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled already.")
+            if item.master_id:  # one occurrence of a series: cancelled for that instance only
+                series.delete_occurrence(self, tx, actor, item, SEND_AND_SAVE, comment=comment)
+                return
             self._send_cancellation(tx, item, save_copy=True, comment=comment)
             item.folder = DELETED
             item.change_key = ids.new_change_key()

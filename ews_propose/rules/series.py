@@ -231,7 +231,8 @@ def _send_instance_update(rules: MeetingRules, tx: Transaction, master: Item, oc
         tx.put(rules._request_copy(message_base, master.mailbox, SENT, request_type, now, None, is_read=True))
 
 
-def delete_occurrence(rules: MeetingRules, tx: Transaction, actor: str, occ: Item, send_cancellations: str) -> None:
+def delete_occurrence(rules: MeetingRules, tx: Transaction, actor: str, occ: Item, send_cancellations: str,
+                      comment: str = "") -> None:
     """One occurrence leaves the series; the organizer's cancellation goes to attendees."""
     from .engine import SEND_AND_SAVE, SEND_NONE
 
@@ -249,9 +250,9 @@ def delete_occurrence(rules: MeetingRules, tx: Transaction, actor: str, occ: Ite
                 occurrences.delete_occurrence(theirs, occ.recurrence_id)
                 theirs.change_key = ids.new_change_key()
                 tx.put(theirs)
-            tx.put(rules._cancellation(notice_base, mailbox.smtp, INBOX, now, None))
+            tx.put(rules._cancellation(notice_base, mailbox.smtp, INBOX, now, None, comment=comment))
         if send_cancellations == SEND_AND_SAVE:
-            tx.put(rules._cancellation(notice_base, master.mailbox, SENT, now, None, is_read=True))
+            tx.put(rules._cancellation(notice_base, master.mailbox, SENT, now, None, is_read=True, comment=comment))
     occurrences.delete_occurrence(master, occ.recurrence_id)
     master.change_key = ids.new_change_key()
     tx.put(master)
