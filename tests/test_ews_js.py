@@ -78,3 +78,18 @@ def test_over_https_with_the_local_ca_and_autodiscover(ews_emulator_tls):
                      "ews_url": ews_emulator_tls.endpoint, "exit": 0}
     untrusted = managed_api("requests", ews_emulator_tls.endpoint, ADELE)  # no CA: refused
     assert untrusted["exit"] == 1 and "certificate" in untrusted["error"]
+
+
+def test_the_managed_api_port_gets_working_hours_and_suggestions(ews_emulator):
+    # Adele is busy 10:00-11:00 UTC on Monday; Alex asks for an hour with both of them.
+    adele = ews_emulator.client(ADELE)
+    adele.create_meeting("Dentist", datetime(2030, 5, 6, 10, tzinfo=UTC), datetime(2030, 5, 6, 11, tzinfo=UTC))
+    found = managed_api("suggest", ews_emulator.endpoint, ALEX, ews_emulator.ca_file, ATTENDEES=f"{ALEX},{ADELE}",
+                        START="2030-05-06T00:00:00Z", END="2030-05-07T00:00:00Z", DURATION="60")
+    assert found["exit"] == 0, found
+    assert found["hours"] == [{"days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+                               "start": 480, "end": 1020}] * 2
+    monday = {t["at"]: t["quality"] for t in found["days"][0]["times"]}
+    assert monday["2030-05-06T08:00:00.000Z"] == "Excellent"
+    assert monday["2030-05-06T10:00:00.000Z"] == "Poor"  # one of the two is busy
+    assert all(t["work"] and t["conflicts"] == 2 for t in found["days"][0]["times"])

@@ -37,6 +37,10 @@ _CODES = {
     R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
     R.INVALID_EXPORT: "ErrorInvalidBase64",
+    R.INVALID_RECURRENCE: "ErrorCalendarInvalidRecurrence",
+    R.OCCURRENCE_OUT_OF_RANGE: "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+    R.OCCURRENCE_DELETED: "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+    R.NOT_RECURRING: "ErrorItemNotFound",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

@@ -187,6 +187,16 @@ class _SqliteTransaction(Transaction):
         return [from_record(json.loads(r[0])) for r in rows]
 
 
+    def recurring_masters(self, mailbox: str, folder: str) -> list[Item]:
+        # The series of a folder: found by their pattern in the JSON, within the folder's
+        # index range (no column or migration needed).
+        rows = self._conn.execute(
+            "SELECT data FROM items WHERE mailbox = ? AND folder = ? AND kind = 'calendar_item'"
+            " AND json_extract(data, '$.recurrence') IS NOT NULL ORDER BY start, rowid",
+            (mailbox.lower(), folder),
+        ).fetchall()
+        return [from_record(json.loads(r[0])) for r in rows]
+
     def get_folder(self, folder_id: str) -> dict | None:
         row = self._conn.execute("SELECT data FROM folders WHERE id = ?", (folder_id,)).fetchone()
         return json.loads(row[0]) if row else None

@@ -68,6 +68,33 @@ const steps = {
     return { requests: out };
   },
 
+  // GetUserAvailability with free/busy and suggestions: the organizer checks who is
+  // free before proposing or moving (ATTENDEES, START, END, DURATION minutes).
+  async suggest(s) {
+    const people = process.env.ATTENDEES.split(",").map((who) => new ews.AttendeeInfo(who));
+    const window = new ews.TimeWindow(new ews.DateTime(process.env.START), new ews.DateTime(process.env.END));
+    const options = new ews.AvailabilityOptions();
+    options.MeetingDuration = Number(process.env.DURATION);
+    options.MaximumSuggestionsPerDay = 48;
+    options.GoodSuggestionThreshold = 25;
+    options.MinimumSuggestionQuality = ews.SuggestionQuality.Poor;
+    options.DetailedSuggestionsWindow = window;
+    const results = await s.GetUserAvailability(people, window, ews.AvailabilityData.FreeBusyAndSuggestions,
+      options);
+    const hours = [];
+    for (const a of results.AttendeesAvailability.Responses) {
+      const w = a.WorkingHours;
+      hours.push(w ? { days: w.DaysOfTheWeek.map((d) => ews.DayOfTheWeek[d]),
+                       start: w.StartTime.TotalMinutes, end: w.EndTime.TotalMinutes } : null);
+    }
+    const days = results.Suggestions.map((day) => ({
+      quality: ews.SuggestionQuality[day.Quality],
+      times: day.TimeSuggestions.map((t) => ({ at: iso(t.MeetingTime), quality: ews.SuggestionQuality[t.Quality],
+                                               work: t.IsWorkTime, conflicts: t.Conflicts.length })),
+    }));
+    return { hours, days };
+  },
+
   // SOAP Autodiscover with an explicit URL: what the Managed API does after DNS.
   async autodiscover() {
     const ad = new ews.AutodiscoverService(new ews.Uri(process.env.AUTODISCOVER_URL),

@@ -95,9 +95,12 @@ def _plan(req: EwsRequest, el: etree._Element) -> _Planned:
     name = localname(el)
     if name in ("CalendarItem", "Message", "Item"):
         try:
-            return _Planned(el, new=read_new_item(el))
+            new = read_new_item(el)
         except ItemError as exc:  # a value this item cannot have: this item's error alone
             return _Planned(el, error=exc)
+        if new.kind == m.CALENDAR_ITEM and not new.time_zone and req.time_zone:
+            new.time_zone = req.time_zone  # zone-less times were read in TimeZoneContext's zone
+        return _Planned(el, new=new)
     if name in RESPONSE_ELEMENTS:
         return _Planned(el, response=_read_response(el, RESPONSE_ELEMENTS[name]))
     if name == "CancelCalendarItem":
