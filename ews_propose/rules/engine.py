@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ..directory import Directory
 from ..store.base import Store, Transaction
-from . import clock, ids, occurrences, series, zones
+from . import cancellations, clock, ids, occurrences, series, zones
 from . import errors as E
 from .availability import Event, events_of
 from .errors import RuleError
@@ -636,12 +636,15 @@ class MeetingRules:
         return keys - set(old), [a for k, a in old.items() if k not in keys]
 
     def delete_item(
-        self, actor: str, item_id: str, how: str = HARD_DELETE, send_cancellations: str = SEND_NONE
+        self, actor: str, item_id: str, how: str = HARD_DELETE, send_cancellations: str = SEND_NONE,
+        comment: str = "",
     ) -> None:
+        """Delete an item; the organizer's meeting (with a send mode) sends cancellations
+        carrying ``comment``. One occurrence leaves its series."""
         with self.store.transaction() as tx:
             item = self._owned(tx, actor, item_id)
             if item.master_id:
-                series.delete_occurrence(self, tx, actor, item, send_cancellations)
+                series.delete_occurrence(self, tx, actor, item, send_cancellations, comment=comment)
                 return
             if (
                 item.kind == CALENDAR_ITEM
@@ -650,7 +653,7 @@ class MeetingRules:
                 and send_cancellations != SEND_NONE
                 and not item.is_cancelled
             ):
-                self._send_cancellation(tx, item, save_copy=send_cancellations == SEND_AND_SAVE)
+                self._send_cancellation(tx, item, save_copy=send_cancellations == SEND_AND_SAVE, comment=comment)
             if how == MOVE_TO_DELETED and item.folder != DELETED:
                 item.folder = DELETED
                 item.change_key = ids.new_change_key()
@@ -676,6 +679,12 @@ class MeetingRules:
             item.folder = DELETED
             item.change_key = ids.new_change_key()
             tx.put(item)
+
+    def remove_from_calendar(self, actor: str, item_id: str) -> Item | None:
+        """The attendee's RemoveItem: a cancelled meeting leaves the calendar; the
+        cancellation notice, moved to Deleted Items, is returned (rules/cancellations.py)."""
+        with self.store.transaction() as tx:
+            return cancellations.remove_from_calendar(self, tx, actor, item_id)
 
     # --- delivery ------------------------------------------------------------------
 

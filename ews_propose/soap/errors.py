@@ -8,7 +8,8 @@ from ..rules import errors as R
 from ..rules.errors import RuleError
 
 _RESPONSE_WORD = {"accept": "Accept", "tentative": "Tentative", "decline": "Decline"}
-_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "TentativelyAcceptItem", "decline": "DeclineItem"}
+_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "TentativelyAcceptItem", "decline": "DeclineItem",
+                  "remove": "RemoveItem"}
 
 # Rule reason -> EWS ResponseCode. "{R}" is Accept/Tentative/Decline, "{E}" the reply element.
 _CODES = {

@@ -95,6 +95,31 @@ const steps = {
     return { hours, days };
   },
 
+  // The organizer cancels a meeting (MEETING_ID), or with INDEX one occurrence of the
+  // series (Appointment.BindToOccurrence), sending COMMENT with the cancellation.
+  async cancel(s) {
+    const meeting = process.env.INDEX
+      ? await ews.Appointment.BindToOccurrence(s, new ews.ItemId(process.env.MEETING_ID), Number(process.env.INDEX))
+      : await ews.Appointment.Bind(s, new ews.ItemId(process.env.MEETING_ID));
+    await meeting.CancelMeeting(process.env.COMMENT);
+    return { cancelled: iso(meeting.Start), type: ews.AppointmentType[meeting.AppointmentType] };
+  },
+
+  // The attendee reads the newest MeetingCancellation in the Inbox and removes the
+  // meeting from the calendar; then lists the calendar's subjects.
+  async remove(s) {
+    const view = new ews.ItemView(50);
+    view.OrderBy.Add(ews.ItemSchema.DateTimeReceived, ews.SortDirection.Descending);
+    const found = await s.FindItems(ews.WellKnownFolderName.Inbox, view);
+    const notice = found.Items.find((i) => (i.ItemClass || "").startsWith("IPM.Schedule.Meeting.Canceled"));
+    if (!notice) throw new Error("no MeetingCancellation in the Inbox");
+    const cancellation = await ews.MeetingCancellation.Bind(s, notice.Id);
+    const body = cancellation.Body ? cancellation.Body.Text : "";
+    await cancellation.RemoveMeetingFromCalendar();
+    const left = await s.FindItems(ews.WellKnownFolderName.Calendar, new ews.ItemView(50));
+    return { subject: cancellation.Subject, body, calendar: left.Items.map((i) => i.Subject) };
+  },
+
   // SOAP Autodiscover with an explicit URL: what the Managed API does after DNS.
   async autodiscover() {
     const ad = new ews.AutodiscoverService(new ews.Uri(process.env.AUTODISCOVER_URL),
