@@ -16,6 +16,7 @@ DIRECTORY = """
 [[mailbox]]
 smtp = "AlexW@contoso.com"
 password = "alex-demo-pw"
+token = "alex-demo-graph-token"
 working_hours = { days = ["monday", "tuesday"], start = "09:00", end = "17:30", zone = "W. Europe Standard Time" }
 
 [[mailbox]]
@@ -122,3 +123,30 @@ def test_suggestions_rate_slots_by_attendee_conflicts(server):
         "<t:EndTime>2030-01-15T00:00:00</t:EndTime></t:DetailedSuggestionsWindow></t:SuggestionsViewOptions>")
     times = [t.text for t in fair.xpath("//t:Suggestion/t:MeetingTime")]
     assert "2030-01-14T10:00:00Z" not in times and len(times) == 10  # MaximumResultsByDay's default
+
+
+def test_graph_get_schedule_gives_the_same_working_hours(server):
+    from .graph import GraphLine
+
+    line = GraphLine(server.graph_url, "alex-demo-graph-token")
+    try:
+        r = line.post("/me/calendar/getSchedule", {
+            "schedules": ["AlexW@contoso.com", "AdeleV@contoso.com"],
+            "startTime": {"dateTime": "2030-01-14T00:00:00", "timeZone": "UTC"},
+            "endTime": {"dateTime": "2030-01-15T00:00:00", "timeZone": "UTC"}})
+        assert r.status_code == 200, r.text
+        alex, adele = r.json()["value"]
+        assert alex["workingHours"] == {"daysOfWeek": ["monday", "tuesday"], "startTime": "09:00:00.0000000",
+                                        "endTime": "17:30:00.0000000", "timeZone": {"name": "W. Europe Standard Time"}}
+        assert adele["workingHours"]["timeZone"] == {"name": "UTC"}
+        assert adele["workingHours"]["startTime"] == "08:00:00.0000000"
+        # findMeetingTimes keeps to the organizer's working day: Monday 09:00-17:30 Berlin time
+        r = line.post("/me/findMeetingTimes", {
+            "timeConstraint": {"timeSlots": [{"start": {"dateTime": "2030-01-14T00:00:00", "timeZone": "UTC"},
+                                              "end": {"dateTime": "2030-01-15T00:00:00", "timeZone": "UTC"}}]},
+            "meetingDuration": "PT1H", "maxCandidates": 100})
+        assert r.status_code == 200, r.text
+        starts = sorted(s["meetingTimeSlot"]["start"]["dateTime"] for s in r.json()["meetingTimeSuggestions"])
+        assert starts[0].startswith("2030-01-14T08:00:00") and starts[-1].startswith("2030-01-14T15:30:00")
+    finally:
+        line.close()

@@ -165,9 +165,10 @@ def suggest_times(
     max_candidates: int = 20,
     working_hours_only: bool = True,
     step: timedelta = timedelta(minutes=30),
+    hours: WorkingHours = WORKING_HOURS,
 ) -> list[Suggestion]:
     """Candidate slots of ``duration`` every ``step`` inside the windows (and the working
-    day, unless told otherwise), each with every person's availability; those whose
+    day of ``hours``, unless told otherwise), each with every person's availability; those whose
     confidence (the average over ``counted``) reaches ``minimum_confidence``, best first,
     then earliest."""
     found: list[Suggestion] = []
@@ -176,7 +177,7 @@ def suggest_times(
         start = _align(window_start, step)
         while start + duration <= window_end:
             end = start + duration
-            if start >= window_start and start not in seen and (not working_hours_only or in_working_hours(start, end)):
+            if start >= window_start and start not in seen and (not working_hours_only or in_working_hours(start, end, hours)):
                 seen.add(start)
                 availability = {smtp: availability_at(events, start, end) for smtp, events in schedules.items()}
                 scores = [CONFIDENCE[availability[smtp]] for smtp in counted if smtp in availability]
