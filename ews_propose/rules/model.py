@@ -160,6 +160,9 @@ class Item:
     recurrence: dict | None = None
     modified_occurrences: list[dict] = field(default_factory=list)  # {"original_start", "fields"}
     deleted_occurrences: list[str] = field(default_factory=list)  # original starts, UTC text
+    # the organizer's record of answers to one occurrence: {"original_start", "smtp",
+    # "response", "last_response_time", "proposed_start", "proposed_end"} (UTC text)
+    occurrence_answers: list[dict] = field(default_factory=list)
     calendar_type: str = ""  # "" single | recurring_master | occurrence | exception
     recurrence_id: datetime | None = None  # an occurrence's original start (also on its messages)
     master_id: str | None = None  # an occurrence's series master

@@ -99,6 +99,39 @@ def set_exception(master: Item, original_start: datetime, fields: dict) -> None:
     master.modified_occurrences.sort(key=lambda e: e["original_start"])
 
 
+def record_answer(master: Item, original_start: datetime, smtp: str, response: str, when: datetime,
+                  proposed_start: datetime | None, proposed_end: datetime | None) -> None:
+    """The organizer's record of one attendee's answer to one occurrence (the attendee
+    list of that occurrence shows it; the series' list does not change)."""
+    key, who = format_utc(original_start), smtp.lower()
+    master.occurrence_answers = [a for a in master.occurrence_answers
+                                 if (a["original_start"], a["smtp"]) != (key, who)]
+    master.occurrence_answers.append({
+        "original_start": key, "smtp": who, "response": response, "last_response_time": format_utc(when),
+        "proposed_start": format_utc(proposed_start) if proposed_start else None,
+        "proposed_end": format_utc(proposed_end) if proposed_end else None})
+
+
+def clear_answers(master: Item, original_start: datetime | None = None) -> None:
+    """Forget the answers to one occurrence (it moved), or to all (the pattern changed)."""
+    key = format_utc(original_start) if original_start is not None else None
+    master.occurrence_answers = [a for a in master.occurrence_answers
+                                 if key is not None and a["original_start"] != key]
+
+
+def _apply_answers(master: Item, occ: Item, key: str) -> None:
+    for answer in master.occurrence_answers:
+        if answer["original_start"] != key:
+            continue
+        entry = occ.attendee(answer["smtp"])
+        if entry is None:
+            continue
+        entry.response = answer["response"]
+        entry.last_response_time = parse_utc(answer["last_response_time"])
+        entry.proposed_start = parse_utc(answer["proposed_start"]) if answer["proposed_start"] else None
+        entry.proposed_end = parse_utc(answer["proposed_end"]) if answer["proposed_end"] else None
+
+
 def delete_occurrence(master: Item, original_start: datetime) -> None:
     key = format_utc(original_start)
     master.modified_occurrences = [e for e in master.modified_occurrences if e["original_start"] != key]
@@ -111,9 +144,10 @@ def materialize(master: Item, slot: rec.Slot) -> Item:
     """The occurrence at ``slot`` as an item of its own (an exception's changes applied)."""
     occ = master.copy(
         id=occurrence_id(master.id, slot.index), start=slot.start, end=slot.end, recurrence=None,
-        modified_occurrences=[], deleted_occurrences=[], calendar_type=OCCURRENCE,
+        modified_occurrences=[], deleted_occurrences=[], occurrence_answers=[], calendar_type=OCCURRENCE,
         recurrence_id=slot.start, master_id=master.id, instance_index=slot.index,
     )
+    _apply_answers(master, occ, format_utc(slot.start))
     entry = exception_for(master, slot.start)
     if entry is not None:
         occ.calendar_type = EXCEPTION

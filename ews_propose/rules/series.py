@@ -146,6 +146,12 @@ def _deliver_instance_reply(rules: MeetingRules, tx: Transaction, occ: Item, mes
     master = rules._organizers_item(tx, organizer.smtp, occ.uid)
     theirs = None
     if master is not None and master.recurrence and occ.recurrence_id is not None:
+        if occurrences.occurrence_at(master, occ.recurrence_id) is not None and master.attendee(message.mailbox):
+            # the answer is recorded on that occurrence's attendee list, not the series'
+            occurrences.record_answer(master, occ.recurrence_id, message.mailbox, message.response or "",
+                                      rules.now(), message.proposed_start, message.proposed_end)
+            master.change_key = ids.new_change_key()
+            tx.put(master)
         theirs = occurrences.occurrence_at(master, occ.recurrence_id)
     delivered = message.copy(id=ids.new_item_id(), mailbox=organizer.smtp, folder=INBOX,
                              change_key=ids.new_change_key(), is_read=False,
@@ -188,6 +194,8 @@ def update_occurrence(rules: MeetingRules, tx: Transaction, actor: str, occ: Ite
     fields = {name: getattr(occ, name) for name in changes if name not in ("time_zone", "end_time_zone")}
     fields.update(start=occ.start, end=occ.end)
     occurrences.set_exception(master, occ.recurrence_id, fields)
+    if time_changed:  # the attendees answer the moved occurrence afresh
+        occurrences.clear_answers(master, occ.recurrence_id)
     master.change_key = ids.new_change_key()
     tx.put(master)
     updated = occurrences.occurrence_at(master, occ.recurrence_id)
@@ -267,6 +275,7 @@ def repattern(item: Item, changes: dict[str, object]) -> None:
     if "recurrence" in changes:
         item.modified_occurrences = []
         item.deleted_occurrences = []
+        item.occurrence_answers = []
     if item.recurrence:
         occurrences.place_series(item)
     else:
