@@ -61,10 +61,11 @@ class CalendarMixin:
 
     def suggest_times(self, attendees: list[str], start: datetime, end: datetime, duration: timedelta, *,
                       good_threshold: int = 25, max_per_day: int = 10, minimum_quality: str = "Fair",
-                      ) -> list[Suggestion]:
+                      max_non_work_per_day: int = 0) -> list[Suggestion]:
         """Meeting times for ``attendees`` (the organizer first: work time is theirs) of
         ``duration`` between ``start`` and ``end`` (at most 42 days), as the server rates
-        them (GetUserAvailability's SuggestionsResponse), in time order."""
+        them (GetUserAvailability's SuggestionsResponse), in time order. Outside work
+        time only with ``max_non_work_per_day``."""
         require_aware(start, "start")
         require_aware(end, "end")
         minutes = int(duration.total_seconds() // 60)
@@ -87,7 +88,7 @@ class CalendarMixin:
         window = el("DetailedSuggestionsWindow", None, el("StartTime", to_wire(start)[:-1]),
                     el("EndTime", to_wire(end)[:-1]))
         options = [el("GoodThreshold", str(good_threshold)), el("MaximumResultsByDay", str(max_per_day)),
-                   el("MaximumNonWorkHourResultsByDay", "0"), el("MeetingDurationInMinutes", str(minutes)),
+                   el("MaximumNonWorkHourResultsByDay", str(max_non_work_per_day)), el("MeetingDurationInMinutes", str(minutes)),
                    el("MinimumSuggestionQuality", minimum_quality), window]
         no_transition = {"Bias": 0, "Time": "00:00:00", "DayOrder": 1, "Month": 1, "DayOfWeek": "Sunday"}
         self.session.call(
