@@ -147,3 +147,25 @@ def test_all_day_event_is_snapped_to_midnight_in_its_zone(alex):
     # Midnight in Tokyo (UTC+9) on the 15th, and the following midnight after the 16th.
     assert answer.text("//t:CalendarItem/t:Start") == "2030-01-14T15:00:00Z"
     assert answer.text("//t:CalendarItem/t:End") == "2030-01-16T15:00:00Z"
+
+
+def test_update_reads_zone_less_times_in_the_zone_it_sets(alex):
+    item_id = _calendar_item(alex, "<t:Subject>Moved</t:Subject><t:Start>2030-01-15T09:00:00Z</t:Start>"
+                                   "<t:End>2030-01-15T10:00:00Z</t:End>")
+    header = '<t:TimeZoneContext><t:TimeZoneDefinition Id="Pacific Standard Time"/></t:TimeZoneContext>'
+    answer = alex.call(
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">'
+        f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{item_id}"/><t:Updates>'
+        '<t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem>'
+        "<t:Start>2030-01-16T09:00:00</t:Start></t:CalendarItem></t:SetItemField>"
+        '<t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem>'
+        "<t:End>2030-01-16T10:00:00</t:End></t:CalendarItem></t:SetItemField>"
+        '<t:SetItemField><t:FieldURI FieldURI="calendar:StartTimeZone"/><t:CalendarItem>'
+        '<t:StartTimeZone Id="Tokyo Standard Time"/></t:CalendarItem></t:SetItemField>'
+        "</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>", header=header)
+    assert answer.response_codes == ["NoError"], answer.content
+    times = _times(alex, item_id)
+    # 09:00 Tokyo, not 09:00 in the TimeZoneContext's Pacific zone
+    assert times.text("//t:CalendarItem/t:Start") == "2030-01-16T00:00:00Z"
+    assert times.text("//t:CalendarItem/t:End") == "2030-01-16T01:00:00Z"
+    assert times.first("//t:CalendarItem/t:StartTimeZone").get("Id") == "Tokyo Standard Time"

@@ -114,6 +114,32 @@ def zone_for(new: Any, name: str):
     return reading_in(zone) if zone is not None else nullcontext()
 
 
+def update_zones(updates: etree._Element) -> dict[str, str]:
+    """The zones an UpdateItem's changes set ({"Start": id, "End": id}): a zone-less
+    calendar:Start / calendar:End of the same change is read in them."""
+    found: dict[str, str] = {}
+    for op in updates:
+        if not isinstance(op.tag, str) or etree.QName(op).localname != "SetItemField":
+            continue
+        for name in ZONE_ELEMENTS:
+            value = op.find(f"{T}CalendarItem/{T}{name}")
+            if value is not None:
+                zone_id = item_zone_id(value)
+                if name == "EndTimeZone":
+                    found["End"] = zone_id
+                else:
+                    found["Start"] = zone_id
+                    found.setdefault("End", zone_id)
+    return found
+
+
+def update_zone_for(zones: dict[str, str], uri: str | None):
+    """Where a zone-less value of ``uri`` is read in an update (else the request's zone)."""
+    zone_id = {"calendar:Start": zones.get("Start"), "calendar:End": zones.get("End")}.get(uri or "")
+    zone = zone_of(zone_id) if zone_id else None
+    return reading_in(zone) if zone is not None else nullcontext()
+
+
 def read_zone_value(el: etree._Element) -> str:
     """UpdateItem's value for calendar:StartTimeZone/EndTimeZone/MeetingTimeZone."""
     return item_zone_id(el)

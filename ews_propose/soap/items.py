@@ -803,6 +803,7 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
         raise SchemaViolation("The element 'ItemChange' is missing its required child 'Updates'.", item_change)
     changes: dict[str, object] = {}
     header_ops: list[tuple[str, str | None]] = []
+    zones = calendar_fields.update_zones(updates)  # a zone set here governs zone-less Start/End
     for op in updates:
         if not isinstance(op.tag, str):
             continue
@@ -847,7 +848,8 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
             value_el = next((c for c in holder if isinstance(c.tag, str)), None)
         if value_el is None:
             raise SchemaViolation(f"SetItemField for {uri} carries no value.", op)
-        changes[field_name] = read(value_el)
+        with calendar_fields.update_zone_for(zones, uri):
+            changes[field_name] = read(value_el)
     if "body" in changes:
         changes["body"], changes["body_type"] = changes["body"]  # type: ignore[misc]
     if header_ops:
