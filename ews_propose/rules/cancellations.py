@@ -3,8 +3,9 @@
 An attendee who received a MeetingCancellation (or whose calendar item was cancelled)
 removes the meeting: the cancelled calendar item is deleted and the cancellation notice
 goes to Deleted Items and is named in the answer (project decisions; Exchange's
-documentation says only that the meeting leaves the calendar). A cancellation of one occurrence took that occurrence out
-of the attendee's series when it arrived, so removing it leaves the series as it is.
+documentation says only that the meeting leaves the calendar). A cancellation of one
+occurrence took that occurrence out of the attendee's series when it arrived, so
+removing it leaves the series as it is.
 """
 
 from __future__ import annotations
