@@ -45,3 +45,7 @@ INVALID_EXPORT = "invalid_export"
 TOO_MANY_RECIPIENTS = "too_many_recipients"
 DURATION_TOO_LONG = "duration_too_long"
 TIMEOUT = "timeout"  # the request spent its time budget (rules/budget.py)
+INVALID_RECURRENCE = "invalid_recurrence"
+OCCURRENCE_OUT_OF_RANGE = "occurrence_out_of_range"
+OCCURRENCE_DELETED = "occurrence_deleted"
+NOT_RECURRING = "not_recurring"

@@ -8,7 +8,8 @@ from ..rules import errors as R
 from ..rules.errors import RuleError
 
 _RESPONSE_WORD = {"accept": "Accept", "tentative": "Tentative", "decline": "Decline"}
-_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "TentativelyAcceptItem", "decline": "DeclineItem"}
+_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "TentativelyAcceptItem", "decline": "DeclineItem",
+                  "remove": "RemoveItem"}
 
 # Rule reason -> EWS ResponseCode. "{R}" is Accept/Tentative/Decline, "{E}" the reply element.
 _CODES = {
@@ -40,6 +41,10 @@ _CODES = {
     R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
     R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
     R.TIMEOUT: "ErrorTimeoutExpired",
+    R.INVALID_RECURRENCE: "ErrorCalendarInvalidRecurrence",
+    R.OCCURRENCE_OUT_OF_RANGE: "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+    R.OCCURRENCE_DELETED: "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+    R.NOT_RECURRING: "ErrorItemNotFound",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",
