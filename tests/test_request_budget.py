@@ -19,6 +19,7 @@ from ews_propose.store import open_store
 from .ews import Soap
 from .graph import ALEX as GRAPH_ALEX
 from .graph import GraphLine
+from .stores import store_for
 
 ALEX = "AlexW@contoso.com"
 ADELE = "AdeleV@contoso.com"
@@ -41,7 +42,7 @@ def _fill_inbox(path: str, count: int) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("budget") / "store.sqlite3")
+    path = store_for(tmp_path_factory.mktemp("budget"))
     _fill_inbox(path, ITEMS)
     srv = EmulatorServer(ServerConfig(port=0, store=path, limits=Limits(max_request_seconds=BUDGET_S))).start()
     yield srv

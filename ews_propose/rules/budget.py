@@ -44,6 +44,13 @@ def timeout_error() -> E.RuleError:
                                   "and was stopped; nothing it was changing was saved.")
 
 
+def remaining() -> float | None:
+    """Seconds left of this request's budget (None: no budget), for a store that hands the
+    deadline to its database server."""
+    current = _current.get()
+    return None if current is None else current[0] - time.monotonic()
+
+
 def check() -> None:
     """Raise the timeout error when this request's budget is spent."""
     current = _current.get()

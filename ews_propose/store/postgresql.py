@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from ..rules import budget
 from ..rules.model import Item, format_utc, from_record, shifted, to_record
 from .base import Store, StoreError, Transaction
 from .schema import ORDINARY_SPAN, SCHEMA_VERSION, apply_step, is_long, steps, time_columns
@@ -76,6 +77,9 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread)",
     "CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent)",
     "CREATE INDEX IF NOT EXISTS items_long ON items (mailbox, folder, start) WHERE long_item = 1",
+    # A calendar's series (recurring masters), as SQLite's items_series.
+    "CREATE INDEX IF NOT EXISTS items_series ON items (mailbox, folder, start)"
+    " WHERE kind = 'calendar_item' AND (data::jsonb ->> 'recurrence') IS NOT NULL",
 ]
 
 _PUT_ITEM = (
@@ -99,6 +103,17 @@ def display_url(url: str) -> str:
         return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", url)
 
 
+def _decoded(rows: list) -> list[Item]:
+    """Items from rows whose first column is the record, the request's budget checked
+    every few hundred rows (as in SQLite)."""
+    items = []
+    for n, row in enumerate(rows):
+        if n % 256 == 255:
+            budget.check()
+        items.append(from_record(json.loads(row[0])))
+    return items
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -120,6 +135,7 @@ class _PgTransaction(Transaction):
         return from_record(json.loads(row[0])) if row else None
 
     def put(self, item: Item) -> None:
+        budget.check()
         self._cur.execute(_PUT_ITEM, (
             item.id,
             item.mailbox.lower(),
@@ -133,6 +149,7 @@ class _PgTransaction(Transaction):
         ))
 
     def delete(self, item_id: str) -> None:
+        budget.check()
         self._cur.execute("DELETE FROM items WHERE id = %s", (item_id,))
 
     def list_folder(
@@ -144,7 +161,7 @@ class _PgTransaction(Transaction):
             "SELECT data FROM items WHERE mailbox = %s AND folder = %s"
             " ORDER BY received DESC NULLS LAST, seq DESC LIMIT %s OFFSET %s",
             (*key, limit, offset))
-        return [from_record(json.loads(r[0])) for r in rows], total
+        return _decoded(rows), total
 
     def counts(self, mailbox: str, folder: str) -> tuple[int, int]:
         total, unread = self._row(
@@ -166,7 +183,7 @@ class _PgTransaction(Transaction):
             ' UNION ALL SELECT data, start, seq FROM items WHERE mailbox = %s AND folder = %s AND long_item = 1'
             ' AND start < %s AND "end" > %s ORDER BY 2, 3',
             (*key, earliest, last, first, *key, last, first))
-        return [from_record(json.loads(r[0])) for r in rows]
+        return _decoded(rows)
 
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
@@ -178,7 +195,14 @@ class _PgTransaction(Transaction):
             " ORDER BY seq",
             (mailbox.lower(), uid, list(kinds) if kinds else None, list(kinds) if kinds else None,
              folder, folder))
-        return [from_record(json.loads(r[0])) for r in rows]
+        return _decoded(rows)
+
+    def recurring_masters(self, mailbox: str, folder: str) -> list[Item]:
+        # Through the partial index items_series: a calendar view reads no single item.
+        rows = self._rows(
+            "SELECT data FROM items WHERE mailbox = %s AND folder = %s AND kind = 'calendar_item'"
+            " AND (data::jsonb ->> 'recurrence') IS NOT NULL ORDER BY start, seq", (mailbox.lower(), folder))
+        return _decoded(rows)
 
     def get_folder(self, folder_id: str) -> dict | None:
         row = self._row("SELECT data FROM folders WHERE id = %s", (folder_id,))
@@ -241,9 +265,9 @@ class PostgresStore(Store):
             raise StoreError(f"store {self.path}: {_one_line(exc)}") from exc
         except TypeError as exc:  # a current_schema() of NULL: the search_path names no schema
             raise StoreError(f"store {self.path}: the search_path names no existing schema") from exc
-        # Two statements in one message (no parameters: the key is two integers of ours).
+        # Sent with BEGIN in one message (no parameters: the key is two integers of ours).
         classid, objid = (int(k) for k in self._lock_key)
-        self._begin_write = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock({classid}, {objid})"
+        self._lock_statement = f"SELECT pg_advisory_xact_lock({classid}, {objid})"
         self._pool = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=True, name="ews-propose",
             kwargs=dict(autocommit=True, prepare_threshold=0, connect_timeout=CONNECT_TIMEOUT_S))
@@ -270,21 +294,40 @@ class PostgresStore(Store):
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Transaction]:
+        # A request's time budget becomes the server's statement_timeout for this
+        # transaction: it bounds the wait for the write lock and every statement, as
+        # SQLite's progress handler does there.
+        left = budget.remaining()
+        if left is not None and left <= 0:
+            raise budget.timeout_error()
+        limit = "" if left is None else f"; SET LOCAL statement_timeout = {max(1, int(left * 1000))}"
+        if write:  # one round trip: BEGIN, the limit, and the lock as the first statement
+            begin = f"BEGIN ISOLATION LEVEL READ COMMITTED{limit}; {self._lock_statement}"
+        else:
+            begin = f"BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY{limit}"
+        commit = "COMMIT" if left is None else "SET LOCAL statement_timeout = 0; COMMIT"
         with self._pool.connection() as conn, conn.cursor() as cur:
-            if write:  # one round trip: the lock is the transaction's first statement
-                cur.execute(self._begin_write, prepare=False)
-            else:
-                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
+                cur.execute(begin, prepare=False)
                 yield _PgTransaction(cur)
+            except self._psycopg.errors.QueryCanceled as exc:
+                self._rollback(cur)
+                if budget.expired():
+                    raise budget.timeout_error() from exc
+                raise
             except BaseException:
-                try:
-                    cur.execute("ROLLBACK")
-                except self._psycopg.Error:
-                    pass  # a broken connection: the server has rolled back already
+                self._rollback(cur)
                 raise
             else:
-                cur.execute("COMMIT")
+                with budget.suspended():
+                    cur.execute(commit, prepare=False)
+
+    def _rollback(self, cur) -> None:
+        with budget.suspended():
+            try:
+                cur.execute("ROLLBACK")
+            except self._psycopg.Error:
+                pass  # a broken connection: the server has rolled back already
 
     def close(self) -> None:
         if self._pool is not None:
