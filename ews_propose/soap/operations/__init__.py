@@ -70,6 +70,7 @@ def all_services() -> list[type[Service]]:
         get_item,
         get_server_time_zones,
         get_user_availability,
+        inbox_rules,
         mailbox_calls,
         move_item,
         notifications,
@@ -86,4 +87,4 @@ def all_services() -> list[type[Service]]:
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
         sync.hierarchy_service, *attachments.services, *notifications.services,
-        *mailbox_calls.services, *export_upload.services]
+        *mailbox_calls.services, *export_upload.services, *inbox_rules.services]
