@@ -361,6 +361,11 @@ def _reminder_minutes(out, item, reader):
     out.append(f"<t:ReminderMinutesBeforeStart>{minutes}</t:ReminderMinutesBeforeStart>")
 
 
+def _mime_content(out, item, reader):
+    from .mime import write_mime
+    write_mime(out, item, reader)
+
+
 def _plain(fn: Writer) -> Callable[[str], Writer]:
     return lambda tag: fn
 
@@ -445,6 +450,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("meeting:ProposedEnd", "ProposedEnd", _proposed("proposed_end"), True, "propose_new_time"),
     ("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", _bool("allow_new_time_proposal"), True, None),
     ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
+    ("item:MimeContent", "MimeContent", _plain(_mime_content), False, None),
 ]
 FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat) for uri, el, make, default, feat in _TABLE}
 _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
@@ -452,7 +458,7 @@ _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
 _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequested"]
 
-_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
+_ITEM = ["MimeContent", "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
          "Size", "Categories", "Importance", "InReplyTo", "IsDraft", "DateTimeSent", "DateTimeCreated",
          "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "ExtendedProperty", "Culture", "TextBody"]
@@ -497,6 +503,8 @@ class Shape:
     def wants(self, f: Field) -> bool:
         if f.uri == "item:ExtendedProperty":
             return bool(self.extended)  # never part of a base shape, as in Exchange
+        if f.uri == "item:MimeContent":
+            return f.uri in self.extra  # only when asked for, as in Exchange
         if f.uri == "item:ItemId" or f.uri in self.extra:
             return True
         if self.base == "AllProperties":
@@ -520,6 +528,8 @@ def parse_shape(el: etree._Element | None) -> Shape:
     base = parse_enum(base_el, base_el.text, BASE_SHAPES, "BaseShape")
     extra: set[str] = set()
     extended: dict[str, tuple] = {}
+    if (el.findtext(T + "IncludeMimeContent") or "").strip() in ("true", "1"):
+        extra.add("item:MimeContent")
     props = el.find(T + "AdditionalProperties")
     if props is not None:
         for child in props:
@@ -634,7 +644,10 @@ def read_new_item(el: etree._Element) -> NewItem:
         if not isinstance(child.tag, str):
             continue
         name = localname(child)
-        if name == "Subject":
+        if name == "MimeContent":
+            from .mime import read_mime
+            read_mime(new, child)
+        elif name == "Subject":
             new.subject = read_subject(child)
         elif name == "Body":
             new.body, new.body_type = read_body(child)

@@ -31,6 +31,13 @@ def _organizer(item: Item) -> str | None:
     return item.organizer.smtp if item.organizer else None
 
 
+def _response_requested(item: Item) -> bool:
+    value = item.message_fields.get("IsResponseRequested")
+    if value is None:
+        return item.is_response_requested if item.kind in ("calendar_item", "meeting_request") else False
+    return value == "true"
+
+
 # FieldURI -> (value getter, kind of value: str | datetime | bool | int)
 QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
@@ -42,6 +49,7 @@ QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "message:InternetMessageId": (lambda i: i.message_fields.get("InternetMessageId"), "str"),
     "message:References": (lambda i: i.message_fields.get("References"), "str"),
     "message:IsReadReceiptRequested": (lambda i: i.message_fields.get("IsReadReceiptRequested") == "true", "bool"),
+    "message:IsResponseRequested": (lambda i: _response_requested(i), "bool"),
     "message:IsDeliveryReceiptRequested": (
         lambda i: i.message_fields.get("IsDeliveryReceiptRequested") == "true", "bool"),
     "item:Culture": (lambda i: i.culture or "en-US", "str"),

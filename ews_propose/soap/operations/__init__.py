@@ -56,6 +56,7 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
 
 def all_services() -> list[type[Service]]:
     from . import (
+        archive_item,
         attachments,
         convert_id,
         create_folder,
@@ -87,4 +88,4 @@ def all_services() -> list[type[Service]]:
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
         sync.hierarchy_service, *attachments.services, *notifications.services,
-        *mailbox_calls.services, *export_upload.services, *inbox_rules.services]
+        *mailbox_calls.services, *export_upload.services, *inbox_rules.services, archive_item.service]
