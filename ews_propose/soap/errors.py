@@ -38,6 +38,8 @@ _CODES = {
     R.INVALID_SUBSCRIPTION: "ErrorInvalidSubscription",
     R.INVALID_PULL_SUBSCRIPTION: "ErrorInvalidPullSubscriptionId",
     R.INBOX_RULE_INVALID: "ErrorInboxRulesValidationError",
+    R.ITEM_SAVE: "ErrorItemSave",
+    R.INVALID_ARGUMENT: "ErrorInvalidArgument",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
     R.INVALID_EXPORT: "ErrorInvalidBase64",
 }

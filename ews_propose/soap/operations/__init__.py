@@ -80,6 +80,7 @@ def all_services() -> list[type[Service]]:
         sync,
         update_folder,
         update_item,
+        user_configuration,
     )
 
     return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
@@ -88,4 +89,5 @@ def all_services() -> list[type[Service]]:
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
         sync.hierarchy_service, *attachments.services, *notifications.services,
-        *mailbox_calls.services, *export_upload.services, *inbox_rules.services, archive_item.service]
+        *mailbox_calls.services, *export_upload.services, *inbox_rules.services, archive_item.service,
+        *user_configuration.services]

@@ -19,6 +19,7 @@ from ...rules.errors import RuleError
 from ...rules.inbox_rules import Change, InboxRule, InboxRuleBook, RuleOperationError
 from ..context import EwsRequest
 from ..errors import ItemError, response_code
+from ..trees import from_tree, to_tree
 from ..xml import RESPONSE_NSMAP, M, SchemaViolation, T, localname, sub
 from . import operation
 from ._folders import resolve_folder
@@ -137,7 +138,7 @@ def _read_rule(req: EwsRequest, index: int, el) -> InboxRule:
                 raise SchemaViolation(f"The element '{localname(child)}' is not allowed in {part}.", child)
     _check_actions(req, index, actions)
     return InboxRule((el.findtext(T + "DisplayName") or ""), priority, enabled,
-                     _tree(el.find(T + "Conditions")), _tree(el.find(T + "Exceptions")), _tree(actions),
+                     to_tree(el.find(T + "Conditions")), to_tree(el.find(T + "Exceptions")), to_tree(actions),
                      (el.findtext(T + "RuleId") or "").strip())
 
 
@@ -167,21 +168,6 @@ def _check_actions(req: EwsRequest, index: int, actions) -> None:
                 raise RuleOperationError(index, uri, "InvalidAddress", "Each recipient needs an email address.")
 
 
-def _tree(el):
-    """An element as plain values: [name, attributes, text, children]."""
-    if el is None:
-        return None
-    return [localname(el), dict(el.attrib), (el.text or "").strip() or None,
-            [_tree(c) for c in el if isinstance(c.tag, str)]]
-
-
-def _untree(parent, tree) -> None:
-    name, attrs, text, children = tree
-    el = sub(parent, T + name, text, **attrs)
-    for child in children:
-        _untree(el, child)
-
-
 def _write_rule(holder, rule: InboxRule) -> None:
     el = sub(holder, T + "Rule")
     sub(el, T + "RuleId", rule.id)
@@ -192,7 +178,7 @@ def _write_rule(holder, rule: InboxRule) -> None:
     sub(el, T + "IsInError", "false")
     for tree in (rule.conditions, rule.exceptions, rule.actions):
         if tree is not None:
-            _untree(el, tree)
+            from_tree(el, tree)
 
 
 services = [operation(GetInboxRules), operation(UpdateInboxRules)]
