@@ -199,16 +199,21 @@ def test_reminder_due_by_is_accepted_in_a_restriction_and_matches_nothing(alex):
     assert answer.first("//m:RootFolder").get("TotalItemsInView") == "0"
 
 
-def test_mark_as_junk_moves_to_junk_email_and_back(alex):
-    item_id = draft(alex, "Spam?")
+def test_mark_as_junk_moves_to_junk_email_and_back(alex, adele):
+    recipients = "<t:ToRecipients><t:Mailbox><t:EmailAddress>AlexW@contoso.com</t:EmailAddress></t:Mailbox></t:ToRecipients>"
+    assert send(adele, draft(adele, "Spam?", recipients), save="false") == ["NoError"]
+    ((item_id, _),) = alex.find_ids("inbox")
 
-    def mark(junk, move):
-        return alex.call(f'<m:MarkAsJunk IsJunk="{junk}" MoveItem="{move}"><m:ItemIds><t:ItemId Id="{item_id}"/>'
+    def mark(junk, move, ident=item_id):
+        return alex.call(f'<m:MarkAsJunk IsJunk="{junk}" MoveItem="{move}"><m:ItemIds><t:ItemId Id="{ident}"/>'
                          "</m:ItemIds></m:MarkAsJunk>")
 
     stay = mark("true", "false")
     assert stay.response_codes == ["NoError"] and stay.xpath("//m:MovedItemId") == []
-    assert subjects(alex, "drafts") == ["Spam?"]
+    assert subjects(alex, "inbox") == ["Spam?"]
+    own = mark("true", "true", draft(alex, "Mine"))  # one's own mail is never junk
+    assert own.response_codes == ["NoError"] and own.xpath("//m:MovedItemId") == []
+    assert subjects(alex, "drafts") == ["Mine"]
     moved = mark("true", "true")
     assert moved.first("//m:MovedItemId").get("Id") == item_id
     assert subjects(alex, "junkemail") == ["Spam?"]
