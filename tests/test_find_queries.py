@@ -62,7 +62,34 @@ def test_unsupported_queries_are_named(adele):
                      '<t:Constant Value="x"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>')
     assert odd_field.response_codes == ["ErrorUnsupportedPathForQuery"]
     assert "item:Flag" in odd_field.text("//m:MessageText")
-    aqs = adele.call('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
-                     '</m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/>'
-                     '</m:ParentFolderIds><m:QueryString>subject:lunch</m:QueryString></m:FindItem>')
-    assert aqs.response_codes == ["ErrorUnsupportedQueryFilter"]
+
+
+def test_query_string_is_a_subset_of_aqs(adele):
+    for subject, body, category in (("Lunch plans", "pizza on friday", ""), ("lunch-menu", "soup", ""),
+                                    ("Budget review", "numbers", "Finance")):
+        cats = f"<t:Categories><t:String>{category}</t:String></t:Categories>" if category else ""
+        created = adele.call(
+            '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message>'
+            f'<t:Subject>{subject}</t:Subject><t:Body BodyType="Text">{body}</t:Body>{cats}'
+            "</t:Message></m:Items></m:CreateItem>")
+        assert created.response_codes == ["NoError"], created.content
+
+    def subjects(query):
+        answer = adele.call(
+            '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+            '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds>'
+            f"<m:QueryString>{query}</m:QueryString></m:FindItem>")
+        assert answer.response_codes == ["NoError"], answer.content
+        return sorted(el.text for el in answer.xpath("//t:Items/*/t:Subject"))
+
+    assert subjects("subject:lunch") == ["Lunch plans", "lunch-menu"]
+    assert subjects('subject:"lunch plans"') == ["Lunch plans"]
+    assert subjects("lunch AND NOT pizza") == ["lunch-menu"]
+    assert subjects("category:finance OR body:soup") == ["Budget review", "lunch-menu"]
+    assert subjects("(menu OR review) fri") == []
+    assert subjects("piz fri") == ["Lunch plans"]  # each word begins a word of the item
+    broken = adele.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds>'
+        "<m:QueryString>(subject:lunch</m:QueryString></m:FindItem>")
+    assert broken.response_codes == ["ErrorInvalidArgument"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property, lru_cache
 
 from lxml import etree
@@ -356,6 +357,18 @@ def _reminder_is_set(item: Item) -> bool:
     return item.reminder_is_set and _has_reminder(item)
 
 
+def _reminder_due_by(out, item, reader):
+    """As written for messages and generic items; a calendar item's is its start less the
+    reminder's minutes. Only while the reminder is set."""
+    if not _reminder_is_set(item):
+        return
+    value = item.message_fields.get("ReminderDueBy")
+    if value is None and item.kind == m.CALENDAR_ITEM and item.start is not None:
+        value = format_datetime(item.start - timedelta(minutes=item.reminder_minutes))
+    if value:
+        _el(out, "ReminderDueBy", value)
+
+
 def _reminder_minutes(out, item, reader):
     minutes = item.reminder_minutes if _has_reminder(item) else 0
     out.append(f"<t:ReminderMinutesBeforeStart>{minutes}</t:ReminderMinutesBeforeStart>")
@@ -388,6 +401,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:DateTimeSent", "DateTimeSent", _datetime("received"), True, None),
     ("item:DateTimeCreated", "DateTimeCreated", _datetime("created"), True, None),
     ("item:ResponseObjects", "ResponseObjects", _plain(_response_objects), False, None),
+    ("item:ReminderDueBy", "ReminderDueBy", _plain(_reminder_due_by), True, None),
     ("item:ReminderIsSet", "ReminderIsSet", _bool(_reminder_is_set), True, None),
     ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _plain(_reminder_minutes), True, None),
     ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
@@ -460,7 +474,7 @@ _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequest
 
 _ITEM = ["MimeContent", "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
          "Size", "Categories", "Importance", "InReplyTo", "IsDraft", "DateTimeSent", "DateTimeCreated",
-         "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
+         "ResponseObjects", "ReminderDueBy", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "ExtendedProperty", "Culture", "TextBody"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
             "IsDeliveryReceiptRequested", "ConversationTopic", "From", "InternetMessageId", "IsRead",
@@ -659,6 +673,8 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.categories = [s.text or "" for s in child.findall(T + "String")]
         elif name == "ReminderIsSet":
             new.reminder_is_set = parse_bool(child)
+        elif name == "ReminderDueBy" and kind != m.CALENDAR_ITEM:
+            new.message_fields["ReminderDueBy"] = _message_value(child)
         elif name == "ReminderMinutesBeforeStart":
             new.reminder_minutes = parse_int(child)
         elif name == "IsRead":
@@ -752,6 +768,8 @@ def _message_value(el: etree._Element) -> str:
     name = localname(el)
     if name in _BOOL_FIELDS:
         return "true" if parse_bool(el) else "false"
+    if name == "ReminderDueBy":
+        return format_datetime(parse_datetime(el))
     return el.text or ""
 
 
@@ -772,6 +790,7 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "item:Sensitivity": ("sensitivity", lambda c: parse_enum(c, c.text, SENSITIVITY, "Sensitivity")),
     "item:Categories": ("categories", lambda c: [s.text or "" for s in c.findall(T + "String")]),
     "item:ReminderIsSet": ("reminder_is_set", parse_bool),
+    "item:ReminderDueBy": ("message_fields", lambda c: ("ReminderDueBy", _message_value(c))),
     "item:InReplyTo": ("in_reply_to", _reader_text),
     "message:ReplyTo": ("reply_to", read_recipients),
     **{f"message:{name}": ("message_fields", lambda c: (localname(c), _message_value(c)))
