@@ -19,6 +19,7 @@ from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate
+from . import calendar_fields
 from .extended import read_property, read_uri, write_properties
 from .xml import (
     TYPES_NS,
@@ -465,6 +466,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", _bool("allow_new_time_proposal"), True, None),
     ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
     ("item:MimeContent", "MimeContent", _plain(_mime_content), False, None),
+    *calendar_fields.TABLE,
 ]
 FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat) for uri, el, make, default, feat in _TABLE}
 _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
@@ -481,11 +483,12 @@ _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadRe
             "message:IsResponseRequested", "References", "ReplyTo"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
                     "ResponseType", "UID", "DateTimeStamp"]
-_CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
+_CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "When", "IsMeeting",
                   "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
 _CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees",
                     "OptionalAttendees", "Resources", "Duration", "AppointmentSequenceNumber",
-                    "AppointmentState", "AllowNewTimeProposal", "IsOnlineMeeting"]
+                    "AppointmentState", "ConferenceType", "AllowNewTimeProposal", "IsOnlineMeeting",
+                    "MeetingWorkspaceUrl", "NetShowUrl"]
 
 WIRE_ORDER: dict[str, list[Field]] = {
     kind: [_BY_ELEMENT[name] for name in names]
@@ -709,6 +712,8 @@ def read_new_item(el: etree._Element) -> NewItem:
 
 
 def _read_calendar_field(new: NewItem, name: str, child: etree._Element) -> None:
+    if calendar_fields.read_kept(new, name, child):
+        return
     if name == "Start":
         new.start = parse_datetime(child)
     elif name == "End":
@@ -806,6 +811,7 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "calendar:LegacyFreeBusyStatus": (
         "free_busy", lambda c: parse_enum(c, c.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")),
     "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
+    **calendar_fields.UPDATES,
 }
 _CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "in_reply_to": "",
             "culture": "", "reply_to": []}

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from ..rules.model import Item
+from . import calendar_fields
 from .errors import ItemError
 from .items import FREE_BUSY, REQUEST_TYPES, RESPONSE_TYPES
 from .xml import SchemaViolation, T, datetime_value, localname
@@ -82,6 +83,7 @@ QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "meeting:IsOutOfDate": (lambda i: i.is_out_of_date, "bool"),
     "meeting:HasBeenProcessed": (lambda i: i.has_been_processed, "bool"),
     "meetingRequest:MeetingRequestType": (lambda i: REQUEST_TYPES.get(i.request_type or ""), "str"),
+    **calendar_fields.QUERY,
 }
 _COMPARISONS = {
     "IsEqualTo": operator.eq,
