@@ -1,11 +1,15 @@
 """Streaming notifications over the real HTTP connection: Subscribe
 (StreamingSubscriptionRequest), GetStreamingEvents answered in chunks, one SOAP envelope
-per part, held open for ConnectionTimeout minutes; push subscriptions."""
+per part, held open for ConnectionTimeout minutes; push subscriptions, called back at a
+real HTTP listener."""
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -135,7 +139,7 @@ def test_affinity_is_answered_with_the_backend_cookie(emulator):
     assert re.match(r"ews-propose~", r.cookies.get("X-BackEndOverrideCookie", ""))
 
 
-@pytest.mark.parametrize("url", ["https://push.example/ews", "ftp://push.example/"])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/ews", "ftp://push.example/"])
 def test_push_subscriptions_are_kept_and_ended_only_by_the_client(alex, url):
     answer = alex.call('<m:Subscribe><m:PushSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId '
                        'Id="inbox"/></t:FolderIds><t:EventTypes><t:EventType>NewMailEvent</t:EventType>'
@@ -149,3 +153,51 @@ def test_push_subscriptions_are_kept_and_ended_only_by_the_client(alex, url):
     sub_id = answer.first("//m:SubscriptionId").text
     ended = alex.call(f"<m:Unsubscribe><m:SubscriptionId>{sub_id}</m:SubscriptionId></m:Unsubscribe>")
     assert ended.response_codes == ["ErrorInvalidSubscription"]
+
+
+class _Listener(BaseHTTPRequestHandler):
+    """A push client: records each SendNotification, answers with the status it is told."""
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.put(body)
+        answer = ('<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/'
+                  'envelope/"><s:Body><m:SendNotificationResult xmlns:m="http://schemas.microsoft.com/exchange/'
+                  f'services/2006/messages"><m:SubscriptionStatus>{self.server.status}</m:SubscriptionStatus>'
+                  "</m:SendNotificationResult></s:Body></s:Envelope>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_push_notifications_call_the_client_back_until_it_unsubscribes(alex, adele):
+    listener = ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    listener.received, listener.status = queue.Queue(), "Unsubscribe"
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{listener.server_address[1]}/ews-push"
+        answer = alex.call('<m:Subscribe><m:PushSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId '
+                           'Id="inbox"/></t:FolderIds><t:EventTypes><t:EventType>NewMailEvent</t:EventType>'
+                           f"</t:EventTypes><t:StatusFrequency>1</t:StatusFrequency><t:URL>{url}</t:URL>"
+                           "</m:PushSubscriptionRequest></m:Subscribe>")
+        sub_id = answer.first("//m:SubscriptionId").text
+        sent = adele.call(
+            '<m:CreateItem MessageDisposition="SendOnly"><m:Items><t:Message><t:Subject>Ping</t:Subject>'
+            "<t:ToRecipients><t:Mailbox><t:EmailAddress>AlexW@contoso.com</t:EmailAddress></t:Mailbox>"
+            "</t:ToRecipients></t:Message></m:Items></m:CreateItem>")
+        assert sent.response_codes == ["NoError"]
+        body = listener.received.get(timeout=15)
+        root = etree.fromstring(body)
+        assert root.find(".//m:SendNotification", namespaces=NS) is not None
+        assert root.findtext(".//t:SubscriptionId", namespaces=NS) == sub_id
+        assert root.find(".//m:Notification/t:NewMailEvent/t:ItemId", namespaces=NS) is not None
+        time.sleep(2)  # the client said Unsubscribe: the subscription is gone
+        ended = alex.call(f"<m:Unsubscribe><m:SubscriptionId>{sub_id}</m:SubscriptionId></m:Unsubscribe>")
+        assert ended.response_codes == ["ErrorSubscriptionNotFound"]
+    finally:
+        listener.shutdown()

@@ -63,6 +63,9 @@ def Subscribe(req: EwsRequest, request):
     except (ItemError, Exception) as exc:
         out.failure(exc)
         return out.root
+    if kind == "push":
+        from ..push import sender_for
+        sender_for(req.notifications, req.schema).add(req.actor, sub_id, url or "", timeout, mark)
     msg = out.success()
     sub(msg, M + "SubscriptionId", sub_id)
     if kind != "streaming":  # a streaming subscription's answer has no watermark
