@@ -91,7 +91,7 @@ class Inspector:
                                  response, (time.perf_counter() - began) * 1000)
 
         answer = app(environ, recording)
-        if not isinstance(answer, list):  # streamed (GetStreamingEvents): pass each part on
+        if getattr(answer, "streamed", False):  # GetStreamingEvents: pass each part on
             return _streamed(answer, log_call)
         response = b"".join(answer)
         log_call(response)

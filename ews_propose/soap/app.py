@@ -101,7 +101,7 @@ class EwsApplication:
         answer = self._route(environ, recording_start_response)
         if (environ.get("PATH_INFO") or "").lower() != EWS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return answer
-        if isinstance(answer, list):
+        if not getattr(answer, "streamed", False):
             body = b"".join(answer)
             self._record(environ, request, seen, body)
             return [body]

@@ -100,6 +100,8 @@ class _Stream:
     """The chunked answer: an iterator WSGI servers drain part by part. ``close()``
     (called by the server when the client went away) ends it."""
 
+    streamed = True  # for the observer and the inspector: pass the parts on as they come
+
     def __init__(self, req: EwsRequest, protocol: EwsSoap11, header: EwsHeader, ids: list[str], minutes: int,
                  environ) -> None:
         self.req, self.protocol, self.header, self.ids = req, protocol, header, ids
