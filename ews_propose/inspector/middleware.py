@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from ..graph.app import PREFIX as GRAPH_PREFIX
-from ..soap.app import EWS_PATH, REALM, EwsApplication, operation_of
+from ..soap.app import EWS_PATH, REALM, EwsApplication, Streamed, operation_of
 from ..soap.context import MAILBOX_ENV_KEY
 from . import pages
 from .wirelog import WireLog
@@ -92,7 +92,7 @@ class Inspector:
 
         answer = app(environ, recording)
         if getattr(answer, "streamed", False):  # GetStreamingEvents: pass each part on
-            return _streamed(answer, log_call)
+            return Streamed(_streamed(answer, log_call))
         response = b"".join(answer)
         log_call(response)
         return [response]

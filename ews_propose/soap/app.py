@@ -105,7 +105,7 @@ class EwsApplication:
             body = b"".join(answer)
             self._record(environ, request, seen, body)
             return [body]
-        return self._recorded_stream(environ, request, seen, answer)
+        return Streamed(self._recorded_stream(environ, request, seen, answer))
 
     def _record(self, environ, request: bytes, seen: dict, body: bytes) -> None:
         self.observer(Exchange(operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
@@ -206,6 +206,24 @@ class EwsApplication:
         start_response(self.protocol.fault_to_http_response_code(fault),
                        [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
         return [body]
+
+
+class Streamed:
+    """A streamed WSGI answer (GetStreamingEvents) passed through a middleware: marked so
+    that the next one out passes its parts on too instead of joining them."""
+
+    streamed = True
+
+    def __init__(self, parts) -> None:
+        self._parts = parts
+
+    def __iter__(self):
+        return iter(self._parts)
+
+    def close(self) -> None:
+        close = getattr(self._parts, "close", None)
+        if close is not None:
+            close()
 
 
 class _QuietEventManager(EventManager):
