@@ -65,7 +65,10 @@ def messages_schema() -> etree.XMLSchema:
 
 
 def schema_errors(response: bytes) -> list[str]:
-    """Why an EWS answer breaks wsdl/ (empty when it conforms). Faults are SOAP's own."""
+    """Why an EWS answer breaks wsdl/ (empty when it conforms). Faults are SOAP's own. A
+    streamed answer (GetStreamingEvents) is one envelope per part: each is checked."""
+    if response.count(b"<?xml") > 1:
+        return [p for part in response.split(b"<?xml")[1:] for p in schema_errors(b"<?xml" + part)]
     root = etree.fromstring(response)
     body = root.find(f"{{{NS['s']}}}Body")
     problems = []

@@ -237,7 +237,9 @@ def report(run: SuiteRun) -> str:
         "method: a method with a failed subtest is failed; the base classes the suite's modules",
         f"import only to inherit from ({', '.join(ABSTRACT_CLASSES)}) are not counted.",
         "`tests/test_exchangelib_suite.py` runs the same in `make test` and fails when fewer tests",
-        "pass than the floor in `tests/exchangelib_floor.json`.",
+        "pass than the floor in `tests/exchangelib_floor.json`. The floor sits a few tests below the",
+        "best run: some of exchangelib's tests draw random dates and zones, and a few time streaming",
+        "connections, so one run in many loses one or two of them (seen: 221 of 222, 233 of 236).",
         "",
         f"**{passed} of {counted} pass ({100 * passed / max(counted, 1):.0f}%)**, {failed} fail"
         + (f", {skipped} skipped by the suite itself" if skipped else "")

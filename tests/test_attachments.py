@@ -58,3 +58,29 @@ def test_create_and_delete_attachments(alex):
     assert get_attachment(alex, first).response_codes == ["ErrorInvalidAttachmentId"]
     assert [el.findtext("{*}Name") for el in alex.get(item_id).xpath("//t:Message/t:Attachments/*")] == [
         "forwarded"]
+
+
+def test_attachments_of_attached_items_are_reached_through_their_parents(alex):
+    inner = ('<t:ItemAttachment><t:Name>level 2</t:Name><t:Message><t:Subject>Deepest</t:Subject>'
+             '<t:Attachments><t:FileAttachment><t:Name>menu.txt</t:Name>'
+             f"<t:Content>{CONTENT}</t:Content></t:FileAttachment></t:Attachments></t:Message></t:ItemAttachment>")
+    answer = alex.call(
+        '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId>'
+        '<m:Items><t:Item><t:Subject>Outer</t:Subject><t:Attachments><t:ItemAttachment><t:Name>level 1</t:Name>'
+        f"<t:Item><t:Subject>Middle</t:Subject><t:Culture>da-DK</t:Culture><t:Attachments>{inner}</t:Attachments>"
+        "</t:Item></t:ItemAttachment></t:Attachments></t:Item></m:Items></m:CreateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    level1 = answer.first("//t:Item/t:Attachments/t:ItemAttachment/t:AttachmentId").get("Id")
+    middle = get_attachment(alex, level1)
+    assert middle.first("//t:ItemAttachment/t:Item/t:Subject").text == "Middle"
+    assert middle.first("//t:ItemAttachment/t:Item/t:Culture").text == "da-DK"
+    assert middle.first("//t:ItemAttachment/t:Item/t:HasAttachments").text == "true"
+    level2 = middle.first("//t:ItemAttachment/t:Item/t:Attachments/t:ItemAttachment/t:AttachmentId")
+    deepest = get_attachment(alex, level2.get("Id"))
+    assert deepest.first("//t:ItemAttachment/t:Message/t:Subject").text == "Deepest"
+    assert deepest.first("//t:ItemAttachment/t:AttachmentId").get("RootItemId") == level2.get("RootItemId")
+    file_id = deepest.first("//t:Message/t:Attachments/t:FileAttachment/t:AttachmentId").get("Id")
+    content = get_attachment(alex, file_id).first("//t:FileAttachment/t:Content").text
+    assert base64.b64decode(content).decode() == "Grüße, lunch menu"
+    # a path through an attachment that is not there
+    assert get_attachment(alex, file_id[:-4] + "AAA=").response_codes != ["NoError"]

@@ -52,11 +52,11 @@ def test_unknown_operation_is_a_fault(alex):
 
 
 def test_an_ews_operation_this_server_lacks_is_named(alex):
-    answer = alex.call("<m:GetUserConfiguration/>", version="Exchange2013")
+    answer = alex.call("<m:GetPersona/>", version="Exchange2013")
     # Not ErrorInvalidRequest, which clients take for a wrong schema version.
     assert_fault(answer, "ErrorInvalidOperation")
     assert answer.text("//faultstring") == ("The request is invalid: this server does not support the "
-                                            "operation 'GetUserConfiguration'.")
+                                            "operation 'GetPersona'.")
 
 
 def test_dtds_are_refused(alex):
@@ -221,15 +221,13 @@ def test_exchangelib_is_told_once_that_an_operation_is_missing(emulator):
     reads as 'wrong version'; an unsupported operation must stop it at the first try."""
     from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
     from exchangelib.errors import ErrorInvalidOperation
-    from exchangelib.properties import UserConfigurationName
-    from exchangelib.services import GetUserConfiguration
+    from exchangelib.services import GetPersona
 
     config = Configuration(service_endpoint=emulator.endpoint, auth_type=BASIC,
                            credentials=Credentials("AlexW@contoso.com", "alex-demo-pw"))
     account = Account("AlexW@contoso.com", config=config, autodiscover=False, access_type=DELEGATE)
     before = len(emulator.exchanges)
-    with pytest.raises(ErrorInvalidOperation, match="GetUserConfiguration"):
-        GetUserConfiguration(account=account).get(user_configuration_name=UserConfigurationName(
-            name="Test", folder=account.inbox), properties="All")
+    with pytest.raises(ErrorInvalidOperation, match="GetPersona"):
+        list(GetPersona(account=account).call(personas=["AAMkAGI2AAA="]))
     calls = [ex.operation for ex in emulator.exchanges[before:]]
-    assert calls.count("GetUserConfiguration") == 1, calls
+    assert calls.count("GetPersona") == 1, calls

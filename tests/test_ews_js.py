@@ -2,7 +2,8 @@
 unchanged) drives the organizer's side of the workflow against the emulator: invite with
 Appointment.Save, read the proposal from a MeetingResponse, bind the meeting it names and
 move it with Appointment.Update; over HTTP and over the emulator's HTTPS (its CA trusted
-through NODE_EXTRA_CA_CERTS), and SOAP Autodiscover with an explicit URL.
+through NODE_EXTRA_CA_CERTS), and SOAP Autodiscover with an explicit URL; and a mailbox
+walk (FindFolders, SyncFolderItems, ResolveName, GetRoomLists, Reply, Forward, Move).
 tests/ews_js/managed_api.js runs one step per call. ``make test`` installs the package
 (``npm ci`` in tests/ews_js)."""
 
@@ -20,7 +21,7 @@ import pytest
 from .ews import PASSWORDS
 
 JS = Path(__file__).parent / "ews_js"
-ALEX, ADELE = "AlexW@contoso.com", "AdeleV@contoso.com"
+ALEX, ADELE, MEGAN = "AlexW@contoso.com", "AdeleV@contoso.com", "MeganB@contoso.com"
 LUNCH = datetime(2030, 5, 6, 12, tzinfo=UTC)
 
 
@@ -144,3 +145,32 @@ def test_the_managed_api_port_cancels_one_occurrence(ews_emulator):
     assert removed["calendar"] == ["Stand-up"]  # the series stays, without its second occurrence
     master = alex.calendar.get(id=series.id)
     assert [d.start for d in master.deleted_occurrences] == [nine + timedelta(days=1)]
+
+
+def test_the_managed_api_port_walks_a_mailbox(emulator):
+    """FindFolders, SyncFolderItems, ResolveName, GetRoomLists, Reply, Forward and Move
+    through the Managed API port; the replies arrive where they should."""
+    adele, megan = emulator.soap(ADELE), emulator.soap(MEGAN)
+    sent = adele.call(
+        '<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:Message><t:Subject>Menu</t:Subject>'
+        '<t:Body BodyType="Text">Soup today</t:Body><t:ToRecipients><t:Mailbox><t:EmailAddress>'
+        f"{ALEX}</t:EmailAddress></t:Mailbox></t:ToRecipients></t:Message></m:Items></m:CreateItem>")
+    assert sent.response_codes == ["NoError"], sent.content
+    walked = managed_api("mailbox", emulator.endpoint, ALEX, RESOLVE="Adele", FORWARD_TO=MEGAN)
+    assert walked["exit"] == 0, walked
+    assert {"Inbox", "Calendar", "Drafts", "Sent Items", "Deleted Items"} <= set(walked["folders"])
+    assert walked["sync"] == [{"type": "Create", "subject": "Menu"}]
+    assert walked["sync_again"] == 0
+    assert walked["resolved"] == [ADELE]
+    assert walked["room_lists"] == 0
+    assert walked["inbox_left"] == 0
+    assert [s for _, s in subjects(adele, "inbox")] == ["RE: Menu"]
+    assert [s for _, s in subjects(megan, "inbox")] == ["FW: Menu"]
+    assert [s for _, s in subjects(emulator.soap(ALEX), "deleteditems")] == ["Menu"]
+
+
+def subjects(soap, folder: str) -> list[tuple[str, str]]:
+    answer = soap.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+        f'<m:ParentFolderIds><t:DistinguishedFolderId Id="{folder}"/></m:ParentFolderIds></m:FindItem>')
+    return [(el.getparent().tag, el.text) for el in answer.xpath("//t:Items/*/t:Subject")]

@@ -62,7 +62,73 @@ def test_unsupported_queries_are_named(adele):
                      '<t:Constant Value="x"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>')
     assert odd_field.response_codes == ["ErrorUnsupportedPathForQuery"]
     assert "item:Flag" in odd_field.text("//m:MessageText")
-    aqs = adele.call('<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape>'
-                     '</m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="inbox"/>'
-                     '</m:ParentFolderIds><m:QueryString>subject:lunch</m:QueryString></m:FindItem>')
-    assert aqs.response_codes == ["ErrorUnsupportedQueryFilter"]
+
+
+def test_query_string_is_a_subset_of_aqs(adele):
+    for subject, body, category in (("Lunch plans", "pizza on friday", ""), ("lunch-menu", "soup", ""),
+                                    ("Budget review", "numbers", "Finance")):
+        cats = f"<t:Categories><t:String>{category}</t:String></t:Categories>" if category else ""
+        created = adele.call(
+            '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message>'
+            f'<t:Subject>{subject}</t:Subject><t:Body BodyType="Text">{body}</t:Body>{cats}'
+            "</t:Message></m:Items></m:CreateItem>")
+        assert created.response_codes == ["NoError"], created.content
+
+    def subjects(query):
+        answer = adele.call(
+            '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
+            '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds>'
+            f"<m:QueryString>{query}</m:QueryString></m:FindItem>")
+        assert answer.response_codes == ["NoError"], answer.content
+        return sorted(el.text for el in answer.xpath("//t:Items/*/t:Subject"))
+
+    assert subjects("subject:lunch") == ["Lunch plans", "lunch-menu"]
+    assert subjects('subject:"lunch plans"') == ["Lunch plans"]
+    assert subjects("lunch AND NOT pizza") == ["lunch-menu"]
+    assert subjects("category:finance OR body:soup") == ["Budget review", "lunch-menu"]
+    assert subjects("(menu OR review) fri") == []
+    assert subjects("piz fri") == ["Lunch plans"]  # each word begins a word of the item
+    broken = adele.call(
+        '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+        '<m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds>'
+        "<m:QueryString>(subject:lunch</m:QueryString></m:FindItem>")
+    assert broken.response_codes == ["ErrorInvalidArgument"]
+
+
+def test_calendar_fields_kept_as_written_are_searchable(alex):
+    created = alex.call(
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem><t:Subject>Broadcast</t:Subject>'
+        "<t:Start>2030-01-02T10:00:00Z</t:Start><t:End>2030-01-02T11:00:00Z</t:End><t:Location>Hall</t:Location>"
+        "<t:When>Thursday morning</t:When><t:ConferenceType>1</t:ConferenceType>"
+        "<t:NetShowUrl>http://show.contoso.com/1</t:NetShowUrl></t:CalendarItem></m:Items></m:CreateItem>")
+    assert created.response_codes == ["NoError"], created.content
+    item_id = created.first("//t:CalendarItem/t:ItemId").get("Id")
+    got = alex.get(item_id, "AllProperties")
+    assert got.first("//t:CalendarItem/t:When").text == "Thursday morning"
+    assert got.first("//t:CalendarItem/t:ConferenceType").text == "1"
+    assert got.first("//t:CalendarItem/t:NetShowUrl").text == "http://show.contoso.com/1"
+    assert got.xpath("//t:CalendarItem/t:MeetingWorkspaceUrl") == []
+
+    def found(uri, value):
+        answer = alex.call(
+            '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
+            f'<m:Restriction><t:IsEqualTo><t:FieldURI FieldURI="{uri}"/><t:FieldURIOrConstant>'
+            f'<t:Constant Value="{value}"/></t:FieldURIOrConstant></t:IsEqualTo></m:Restriction>'
+            '<m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem>')
+        assert answer.response_codes == ["NoError"], answer.content
+        return answer.first("//m:RootFolder").get("TotalItemsInView")
+
+    assert found("calendar:When", "Thursday morning") == "1"
+    assert found("calendar:ConferenceType", "1") == "1" and found("calendar:ConferenceType", "2") == "0"
+    changed = alex.call(
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone">'
+        f'<m:ItemChanges><t:ItemChange><t:ItemId Id="{item_id}"/><t:Updates><t:SetItemField>'
+        '<t:FieldURI FieldURI="calendar:When"/><t:CalendarItem><t:When>Friday</t:When></t:CalendarItem>'
+        "</t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+    assert changed.response_codes == ["NoError"], changed.content
+    assert found("calendar:When", "Friday") == "1"
+    bad = alex.call(
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem><t:Subject>X</t:Subject>'
+        "<t:Start>2030-01-02T10:00:00Z</t:Start><t:End>2030-01-02T11:00:00Z</t:End>"
+        "<t:ConferenceType>7</t:ConferenceType></t:CalendarItem></m:Items></m:CreateItem>")
+    assert bad.status == 500 and b"ErrorSchemaValidation" in bad.content

@@ -181,3 +181,28 @@ def test_sorting_by_categories_uses_the_first_value(alex):
         '</m:SortOrder><m:ParentFolderIds><t:DistinguishedFolderId Id="drafts"/></m:ParentFolderIds></m:FindItem>')
     assert answer.response_codes == ["NoError"], answer.content
     assert [el.text for el in answer.xpath("//t:Message/t:Subject")] == ["none", "a", "b"]
+
+
+def test_a_created_folder_keeps_its_permission_set(alex):
+    created = alex.call('<m:CreateFolder><m:ParentFolderId><t:DistinguishedFolderId Id="inbox"/></m:ParentFolderId>'
+                        "<m:Folders><t:Folder><t:DisplayName>Shared</t:DisplayName></t:Folder></m:Folders>"
+                        "</m:CreateFolder>")
+    folder_id = created.first("//t:FolderId").get("Id")
+    permission = ("<t:PermissionSet><t:Permissions><t:Permission><t:UserId><t:PrimarySmtpAddress>"
+                  "AdeleV@contoso.com</t:PrimarySmtpAddress></t:UserId><t:PermissionLevel>{level}"
+                  "</t:PermissionLevel></t:Permission></t:Permissions></t:PermissionSet>")
+
+    def set_permissions(level):
+        return alex.call(
+            f'<m:UpdateFolder><m:FolderChanges><t:FolderChange><t:FolderId Id="{folder_id}"/><t:Updates>'
+            '<t:SetFolderField><t:FieldURI FieldURI="folder:PermissionSet"/><t:Folder>'
+            f"{permission.format(level=level)}</t:Folder></t:SetFolderField></t:Updates></t:FolderChange>"
+            "</m:FolderChanges></m:UpdateFolder>")
+
+    assert set_permissions("Reviewer").response_codes == ["NoError"]
+    got = alex.call('<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>'
+                    '<t:FieldURI FieldURI="folder:PermissionSet"/></t:AdditionalProperties></m:FolderShape>'
+                    f'<m:FolderIds><t:FolderId Id="{folder_id}"/></m:FolderIds></m:GetFolder>')
+    assert got.first("//t:PermissionSet//t:PrimarySmtpAddress").text == "AdeleV@contoso.com"
+    assert got.first("//t:PermissionSet//t:PermissionLevel").text == "Reviewer"
+    assert set_permissions("Overlord").status == 500  # not a PermissionLevel

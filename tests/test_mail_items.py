@@ -199,16 +199,21 @@ def test_reminder_due_by_is_accepted_in_a_restriction_and_matches_nothing(alex):
     assert answer.first("//m:RootFolder").get("TotalItemsInView") == "0"
 
 
-def test_mark_as_junk_moves_to_junk_email_and_back(alex):
-    item_id = draft(alex, "Spam?")
+def test_mark_as_junk_moves_to_junk_email_and_back(alex, adele):
+    recipients = "<t:ToRecipients><t:Mailbox><t:EmailAddress>AlexW@contoso.com</t:EmailAddress></t:Mailbox></t:ToRecipients>"
+    assert send(adele, draft(adele, "Spam?", recipients), save="false") == ["NoError"]
+    ((item_id, _),) = alex.find_ids("inbox")
 
-    def mark(junk, move):
-        return alex.call(f'<m:MarkAsJunk IsJunk="{junk}" MoveItem="{move}"><m:ItemIds><t:ItemId Id="{item_id}"/>'
+    def mark(junk, move, ident=item_id):
+        return alex.call(f'<m:MarkAsJunk IsJunk="{junk}" MoveItem="{move}"><m:ItemIds><t:ItemId Id="{ident}"/>'
                          "</m:ItemIds></m:MarkAsJunk>")
 
     stay = mark("true", "false")
     assert stay.response_codes == ["NoError"] and stay.xpath("//m:MovedItemId") == []
-    assert subjects(alex, "drafts") == ["Spam?"]
+    assert subjects(alex, "inbox") == ["Spam?"]
+    own = mark("true", "true", draft(alex, "Mine"))  # one's own mail is never junk
+    assert own.response_codes == ["NoError"] and own.xpath("//m:MovedItemId") == []
+    assert subjects(alex, "drafts") == ["Mine"]
     moved = mark("true", "true")
     assert moved.first("//m:MovedItemId").get("Id") == item_id
     assert subjects(alex, "junkemail") == ["Spam?"]
@@ -252,3 +257,36 @@ def test_export_and_upload_round_trip(alex, adele):
     assert upload(alex, "CreateNew", "bm90IGFuIGl0ZW0=").response_codes == ["ErrorInvalidBase64"]
     # Another mailbox's folder is not there for this one
     assert upload(adele, "CreateNew", data).response_codes == ["ErrorFolderNotFound"]
+
+
+def test_archive_item_moves_into_the_named_folder(alex):
+    item_id = draft(alex, "Old news")
+    answer = alex.call('<m:ArchiveItem><m:ArchiveSourceFolderId><t:DistinguishedFolderId Id="deleteditems"/>'
+                       f'</m:ArchiveSourceFolderId><m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:ArchiveItem>')
+    assert answer.response_codes == ["NoError"], answer.content
+    assert answer.first("//m:Items/t:Message/t:ItemId").get("Id") == item_id
+    assert subjects(alex, "deleteditems") == ["Old news"] and subjects(alex, "drafts") == []
+
+
+def test_mime_content_makes_an_item_and_describes_one(alex):
+    import base64
+    from email import message_from_bytes
+    mime = (b"From: AlexW@contoso.com\r\nTo: Adele Vance <AdeleV@contoso.com>\r\nSubject: From MIME\r\n"
+            b"Message-ID: <m1@contoso.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMIME body\r\n")
+    answer = alex.call('<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:MimeContent>'
+                       f"{base64.b64encode(mime).decode()}</t:MimeContent><t:Importance>High</t:Importance>"
+                       "</t:Message></m:Items></m:CreateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    item_id = answer.first("//t:Message/t:ItemId").get("Id")
+    got = alex.get(item_id, "Default")
+    assert got.first("//t:Message/t:Subject").text == "From MIME"
+    assert got.first("//t:Message/t:Body").text.strip() == "MIME body"
+    assert got.first("//t:Message/t:ToRecipients/t:Mailbox/t:EmailAddress").text == "AdeleV@contoso.com"
+    assert got.xpath("//t:MimeContent") == []  # only when asked for
+    asked = alex.get(item_id, "IdOnly", ("item:MimeContent",))
+    out = message_from_bytes(base64.b64decode(asked.first("//t:MimeContent").text))
+    assert out["Subject"] == "From MIME" and out["Message-ID"] == "<m1@contoso.com>"
+    assert out["Importance"] == "high"  # the element after MimeContent wins
+    bad = alex.call('<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:MimeContent>%%%'
+                    "</t:MimeContent></t:Message></m:Items></m:CreateItem>")
+    assert bad.response_codes == ["ErrorMimeContentInvalidBase64String"]

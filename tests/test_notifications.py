@@ -1,5 +1,5 @@
 """Pull notifications on the wire: Subscribe, GetEvents (Created / NewMail / Modified /
-Moved / Deleted), Unsubscribe; push and streaming subscriptions are refused by name."""
+Moved / Deleted), Unsubscribe; streaming subscriptions are not pulled."""
 
 from __future__ import annotations
 
@@ -41,8 +41,13 @@ def test_the_organizer_learns_that_a_reply_arrived(alex, adele):
     assert alex.call(unsub).response_codes == ["ErrorSubscriptionNotFound"]
 
 
-def test_push_and_streaming_are_refused_by_name(alex):
-    for kind in ("PushSubscriptionRequest", "StreamingSubscriptionRequest"):
-        answer = subscribe(alex, kind=kind)
-        assert answer.response_codes == ["ErrorInvalidOperation"]
-        assert "Only pull subscriptions" in answer.first("//m:MessageText").text
+def test_a_streaming_subscription_has_no_watermark_and_no_pull_events(alex):
+    answer = alex.call('<m:Subscribe><m:StreamingSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId '
+                       'Id="inbox"/></t:FolderIds><t:EventTypes><t:EventType>CreatedEvent</t:EventType>'
+                       '</t:EventTypes></m:StreamingSubscriptionRequest></m:Subscribe>')
+    assert answer.response_codes == ["NoError"], answer.content
+    assert answer.xpath("//m:Watermark") == []
+    sub_id = answer.first("//m:SubscriptionId").text
+    pulled = alex.call(f"<m:GetEvents><m:SubscriptionId>{sub_id}</m:SubscriptionId>"
+                       "<m:Watermark>AAAA</m:Watermark></m:GetEvents>")
+    assert pulled.response_codes == ["ErrorInvalidPullSubscriptionId"]

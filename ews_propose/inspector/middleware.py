@@ -6,13 +6,13 @@ import io
 import ipaddress
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from ..graph.app import PREFIX as GRAPH_PREFIX
-from ..soap.app import EWS_PATH, REALM, EwsApplication, operation_of
+from ..soap.app import EWS_PATH, REALM, EwsApplication, Streamed, operation_of
 from ..soap.context import MAILBOX_ENV_KEY
 from . import pages
 from .wirelog import WireLog
@@ -79,15 +79,22 @@ class Inspector:
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
         began, when = time.perf_counter(), datetime.now(UTC)
-        response = b"".join(app(environ, recording))
-        status = int(str(seen.get("status", "500")).split()[0])
-        if status != 401:  # a refused login is not a mailbox's call
-            if graph:
-                self.log.add(when, operation, who.smtp if who else None, status, request, response,
-                             (time.perf_counter() - began) * 1000)
-            else:
-                self.log.add(when, operation_of(request), environ.get(MAILBOX_ENV_KEY), status, request,
-                             response, (time.perf_counter() - began) * 1000)
+
+        def log_call(response: bytes) -> None:
+            status = int(str(seen.get("status", "500")).split()[0])
+            if status != 401:  # a refused login is not a mailbox's call
+                if graph:
+                    self.log.add(when, operation, who.smtp if who else None, status, request, response,
+                                 (time.perf_counter() - began) * 1000)
+                else:
+                    self.log.add(when, operation_of(request), environ.get(MAILBOX_ENV_KEY), status, request,
+                                 response, (time.perf_counter() - began) * 1000)
+
+        answer = app(environ, recording)
+        if getattr(answer, "streamed", False):  # GetStreamingEvents: pass each part on
+            return Streamed(_streamed(answer, log_call))
+        response = b"".join(answer)
+        log_call(response)
         return [response]
 
     def _serve(self, environ: dict, start_response: Callable, sub: str) -> Iterable[bytes]:
@@ -114,3 +121,16 @@ class Inspector:
 def _reply(start_response, status, body: bytes, content_type: str, extra=(), head: bool = False):
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body))), *extra])
     return [] if head else [body]
+
+
+def _streamed(answer: Iterable[bytes], log_call: Callable[[bytes], None]) -> Iterator[bytes]:
+    parts: list[bytes] = []
+    try:
+        for part in answer:
+            parts.append(part)
+            yield part
+    finally:
+        close = getattr(answer, "close", None)
+        if close is not None:
+            close()
+        log_call(b"".join(parts))

@@ -18,9 +18,25 @@ _TAG = b"\x03"
 _ITEM_TAG = b"\x01EP"
 
 
-def attachment_id(item_id: str, aid: str) -> str:
+def attachment_id(item_id: str, aid: str, *nested: str) -> str:
+    """The id of an item's attachment; ``nested``: the tokens of attachments of attached
+    items, one per level below it."""
     raw = base64.b64decode(item_id)
-    return base64.b64encode(_TAG + raw[len(_ITEM_TAG):] + bytes.fromhex(aid)).decode("ascii")
+    path = b"".join(bytes.fromhex(a) for a in (aid, *nested))
+    return base64.b64encode(_TAG + raw[len(_ITEM_TAG):] + path).decode("ascii")
+
+
+def parse_attachment_path(token: str) -> tuple[str, list[str]]:
+    """(item id, the attachment tokens from the item down) of any attachment id."""
+    try:
+        raw = base64.b64decode(token, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) < 33 or (len(raw) - 25) % 8 or not raw.startswith(_TAG):
+        raise RuleError(E.ID_MALFORMED, "Id is malformed.")
+    rest = raw[25:]
+    return (base64.b64encode(_ITEM_TAG + raw[1:25]).decode("ascii"),
+            [rest[i:i + 8].hex() for i in range(0, len(rest), 8)])
 
 
 def parse_attachment_id(token: str) -> tuple[str, str]:
@@ -64,14 +80,20 @@ class AttachmentRules:
             tx.put(item)
         return item, [attachment_id(item.id, a["aid"]) for a in added]
 
-    def get(self, actor: str, token: str) -> tuple[Item, dict]:
-        item_id, aid = parse_attachment_id(token)
+    def get(self, actor: str, token: str) -> tuple[Item, dict, list[str]]:
+        """(the item at the top, the attachment, the tokens of its path from that item);
+        an attachment of an attached item is found through its parents."""
+        item_id, path = parse_attachment_path(token)
         with self.store.transaction(write=False) as tx:
             item = _owned(tx, actor, item_id, E.ATTACHMENT_NOT_FOUND)
-        for a in item.attachments:
-            if a["aid"] == aid:
-                return item, a
-        raise RuleError(E.ATTACHMENT_NOT_FOUND, "The attachment was not found.")
+        attachments, found = item.attachments, None
+        for aid in path:
+            found = next((a for a in attachments if a["aid"] == aid), None)
+            if found is None:
+                raise RuleError(E.ATTACHMENT_NOT_FOUND, "The attachment was not found.")
+            attachments = (found.get("item") or {}).get("attachments") or []
+        assert found is not None
+        return item, found, path
 
     def delete(self, actor: str, token: str) -> Item:
         item_id, aid = parse_attachment_id(token)

@@ -293,6 +293,7 @@ class MeetingRules:
             attachments=[dict(a) for a in new.attachments],
             in_reply_to=new.in_reply_to,
             culture=new.culture,
+            message_fields=dict(new.message_fields),  # fields kept as written (When, ...)
             uid=new.uid or ids.new_uid(),
             start=new.start,
             end=new.end,

@@ -88,6 +88,8 @@ class Folder:
     distinguished: bool = False
     created: bool = False  # made by the mailbox's owner (may be renamed, moved, deleted)
     change_key: str = DEFAULT_CHANGE_KEY
+    # the folder's PermissionSet as the surface gave it (not read here); None: the default
+    permissions: object = None
 
     @property
     def id(self) -> str:
@@ -104,12 +106,14 @@ _DEFAULTS = {entry[0]: entry for entry in _DEFAULT_TREE}
 
 def _record(folder: Folder) -> dict:
     return {"id": folder.key, "mailbox": folder.mailbox, "parent": folder.parent, "name": folder.name,
-            "folder_class": folder.folder_class, "change_key": folder.change_key}
+            "folder_class": folder.folder_class, "change_key": folder.change_key,
+            **({"permissions": folder.permissions} if folder.permissions is not None else {})}
 
 
 def _from_record(record: dict) -> Folder:
     return Folder(record["id"], record["mailbox"], record["parent"], record["name"], record.get("folder_class"),
-                  created=True, change_key=record.get("change_key") or DEFAULT_CHANGE_KEY)
+                  created=True, change_key=record.get("change_key") or DEFAULT_CHANGE_KEY,
+                  permissions=record.get("permissions"))
 
 
 class FolderRules:
@@ -161,7 +165,7 @@ class FolderRules:
             return folder
 
     def update(self, actor: str, key: str, changes: dict[str, object]) -> Folder:
-        """Rename (``name``) or reclassify (``folder_class``) a created folder."""
+        """Rename (``name``), reclassify (``folder_class``) or share (``permissions``) a created folder."""
         with self.store.transaction() as tx:
             folder = self._changeable(tx, actor, key, "changed")
             if "name" in changes:
@@ -171,6 +175,8 @@ class FolderRules:
                 if name.lower() != folder.name.lower():
                     self._check_name(tx, actor, folder.parent or ROOT, name)
                 folder.name = name
+            if "permissions" in changes:
+                folder.permissions = changes["permissions"]
             if "folder_class" in changes and changes["folder_class"] != folder.folder_class:
                 raise RuleError(E.FOLDER_CLASS_CHANGED, "The FolderClass of a folder cannot be changed.")
             folder.change_key = ids.new_change_key()

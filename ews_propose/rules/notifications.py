@@ -46,25 +46,72 @@ class NotificationRules:
         self.now = now
 
     def subscribe(self, actor: str, folders: list[str] | None, event_types: list[str], timeout_minutes: int,
-                  watermark: str | None) -> tuple[str, str]:
-        """(subscription id, watermark); ``folders`` None is every folder of the mailbox."""
+                  watermark: str | None, kind: str = "pull", url: str | None = None) -> tuple[str, str]:
+        """(subscription id, watermark); ``folders`` None is every folder of the mailbox.
+
+        ``kind`` is pull, push or streaming. A streaming or push subscription keeps its
+        own watermark (the server hands out its events); ``timeout_minutes`` is then how
+        long a streaming subscription lives without a connection (Exchange: 30), or a push
+        subscription's status frequency.
+        """
         if folders is not None:
             for key in folders:
                 self.folders.get(actor, key)
-        sub_id = base64.b64encode(b"\x04EP" + os.urandom(24)).decode("ascii")
-        record = {"folders": folders, "types": event_types, "timeout": timeout_minutes,
-                  "expires": format_utc(self.now() + timedelta(minutes=timeout_minutes))}
         if watermark:
             _decode(watermark)  # a bad one is refused up front
+        mark = watermark or _encode(self._snapshot(actor, folders))
+        sub_id = base64.b64encode(b"\x04EP" + os.urandom(24)).decode("ascii")
+        record = {"folders": folders, "types": event_types, "timeout": timeout_minutes, "kind": kind,
+                  "expires": format_utc(self.now() + timedelta(minutes=timeout_minutes))}
+        if kind != "pull":
+            record["mark"] = mark
+        if url is not None:
+            record["url"] = url
         with self.store.transaction() as tx:
             tx.put_setting(actor, "subscription/" + sub_id, record)
-        return sub_id, watermark or _encode(self._snapshot(actor, folders))
+        return sub_id, mark
 
     def unsubscribe(self, actor: str, sub_id: str) -> None:
         with self.store.transaction() as tx:
-            if not isinstance(tx.get_setting(actor, "subscription/" + sub_id), dict):
+            record = tx.get_setting(actor, "subscription/" + sub_id)
+            if not isinstance(record, dict):
                 raise RuleError(E.SUBSCRIPTION_NOT_FOUND, "The subscription was not found.")
+            if record.get("kind") == "push":
+                raise RuleError(E.INVALID_SUBSCRIPTION, "A push subscription is ended by answering one of its "
+                                "notifications with SubscriptionStatus Unsubscribe, not by Unsubscribe.")
             tx.put_setting(actor, "subscription/" + sub_id, None)
+
+    def end(self, actor: str, sub_id: str) -> None:
+        """Drop a subscription whatever its kind (a push client answered Unsubscribe)."""
+        with self.store.transaction() as tx:
+            tx.put_setting(actor, "subscription/" + sub_id, None)
+
+    def held(self, actor: str, sub_id: str, kind: str) -> bool:
+        """Whether ``sub_id`` is a live subscription of ``kind`` of this mailbox."""
+        with self.store.transaction(write=False) as tx:
+            record = tx.get_setting(actor, "subscription/" + sub_id)
+        return (isinstance(record, dict) and record.get("kind", "pull") == kind
+                and datetime.fromisoformat(record["expires"]) >= self.now())
+
+    def take(self, actor: str, sub_id: str) -> tuple[list[Event], str]:
+        """A streaming or push subscription's events since the server last handed them out
+        (none: an empty list), and its watermark after them. Keeps the subscription alive."""
+        with self.store.transaction(write=False) as tx:
+            record = tx.get_setting(actor, "subscription/" + sub_id)
+        if not isinstance(record, dict) or record.get("kind", "pull") == "pull":
+            raise RuleError(E.INVALID_SUBSCRIPTION, "Subscription is invalid.")
+        events, mark = self._since(actor, record, record["mark"])
+        renew = datetime.fromisoformat(record["expires"]) - self.now() < timedelta(minutes=int(record["timeout"]) / 2)
+        if mark == record["mark"] and not renew:
+            return [], mark
+        with self.store.transaction() as tx:
+            current = tx.get_setting(actor, "subscription/" + sub_id)
+            if not isinstance(current, dict):  # unsubscribed meanwhile
+                raise RuleError(E.INVALID_SUBSCRIPTION, "Subscription is invalid.")
+            current["mark"] = mark
+            current["expires"] = format_utc(self.now() + timedelta(minutes=int(current["timeout"])))
+            tx.put_setting(actor, "subscription/" + sub_id, current)
+        return [e for e in events if e.kind != "StatusEvent"], mark
 
     def events(self, actor: str, sub_id: str, watermark: str) -> tuple[list[Event], str]:
         """The events since ``watermark`` and the watermark after them."""
@@ -74,6 +121,11 @@ class NotificationRules:
                 raise RuleError(E.SUBSCRIPTION_NOT_FOUND, "The subscription was not found or has expired.")
             record["expires"] = format_utc(self.now() + timedelta(minutes=int(record["timeout"])))
             tx.put_setting(actor, "subscription/" + sub_id, record)
+        if record.get("kind", "pull") != "pull":
+            raise RuleError(E.INVALID_PULL_SUBSCRIPTION, "The subscription is not a pull subscription.")
+        return self._since(actor, record, watermark)
+
+    def _since(self, actor: str, record: dict, watermark: str) -> tuple[list[Event], str]:
         before = _decode(watermark)
         folders, types = record["folders"], set(record["types"])
         now = self._snapshot(actor, folders)
@@ -98,7 +150,7 @@ class NotificationRules:
                     else:
                         out.append(Event("DeletedEvent", item_id, before[item_id][0]))
         out = [e for e in out if e.kind in types]
-        return (out or [Event("StatusEvent")]), _encode(now)
+        return (out or [Event("StatusEvent")]), (_encode(now) if now != before else watermark)
 
     def _snapshot(self, actor: str, folders: list[str] | None) -> dict[str, list]:
         keys = folders if folders is not None else [f.key for f in self.folders.tree(actor)]

@@ -26,7 +26,7 @@ from ..store.base import Store
 from ..versions import Build
 from .context import MAILBOX_ENV_KEY, ServerState
 from .errors import EwsFault
-from .operations import all_services
+from .operations import all_services, get_streaming_events
 from .protocol import EwsSoap11
 from .xml import MESSAGES_NS
 
@@ -75,7 +75,7 @@ class EwsApplication:
             in_protocol=self.protocol,
             out_protocol=EwsSoap11(build),
         )
-        spyne_app.ews = ServerState(self.rules, directory, build)
+        spyne_app.ews = self.state = ServerState(self.rules, directory, build)
         self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)
         _quiet_events(spyne_app, self.soap)
         self._static = {name.lower(): (wsdl_dir() / name).read_bytes() for name in WSDL_FILES}
@@ -100,11 +100,32 @@ class EwsApplication:
             seen["status"] = status
             return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
 
-        body = b"".join(self._route(environ, recording_start_response))
-        if (environ.get("PATH_INFO") or "").lower() == EWS_PATH and environ.get("REQUEST_METHOD") == "POST":
-            self.observer(Exchange(operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
-                                   int(seen.get("status", "500").split()[0]), body))
-        return [body]
+        answer = self._route(environ, recording_start_response)
+        if (environ.get("PATH_INFO") or "").lower() != EWS_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return answer
+        if not getattr(answer, "streamed", False):
+            body = b"".join(answer)
+            self._record(environ, request, seen, body)
+            return [body]
+        return Streamed(self._recorded_stream(environ, request, seen, answer))
+
+    def _record(self, environ, request: bytes, seen: dict, body: bytes) -> None:
+        self.observer(Exchange(operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
+                               int(seen.get("status", "500").split()[0]), body))
+
+    def _recorded_stream(self, environ, request: bytes, seen: dict, answer):
+        """A streamed answer (GetStreamingEvents) passed on part by part, recorded whole
+        when it ends (or the client leaves)."""
+        parts: list[bytes] = []
+        try:
+            for part in answer:
+                parts.append(part)
+                yield part
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+            self._record(environ, request, seen, b"".join(parts))
 
     def _route(self, environ, start_response):
         path = (environ.get("PATH_INFO") or "/").lower()
@@ -138,7 +159,16 @@ class EwsApplication:
         environ[MAILBOX_ENV_KEY] = mailbox.smtp
         # spyne logs every request header at DEBUG; the credentials have done their job.
         environ.pop("HTTP_AUTHORIZATION", None)
+        if environ.get("HTTP_X_PREFERSERVERAFFINITY", "").lower() == "true":
+            start_response = _with_affinity(start_response, self.build)
+        body = b""
+        if length > 0:
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
         try:
+            if get_streaming_events.OPERATION.encode() in body[:4096] and \
+                    operation_of(body) == get_streaming_events.OPERATION:
+                return get_streaming_events.serve(self.state, self.protocol, environ, start_response, body)
             return self.soap(environ, start_response)
         except Exception:
             # Last resort: whatever escaped spyne is still answered as an EWS fault.
@@ -180,6 +210,24 @@ class EwsApplication:
         return [body]
 
 
+class Streamed:
+    """A streamed WSGI answer (GetStreamingEvents) passed through a middleware: marked so
+    that the next one out passes its parts on too instead of joining them."""
+
+    streamed = True
+
+    def __init__(self, parts) -> None:
+        self._parts = parts
+
+    def __iter__(self):
+        return iter(self._parts)
+
+    def close(self) -> None:
+        close = getattr(self._parts, "close", None)
+        if close is not None:
+            close()
+
+
 class _QuietEventManager(EventManager):
     """spyne's event manager, minus an empty ordered set built for every event fired
     (about 17 a request, none of them listened to here): a third of spyne's cost."""
@@ -212,6 +260,18 @@ def operation_of(request: bytes) -> str | None:
         return None
     name = etree.QName(first).localname
     return "GetUserAvailability" if name == "GetUserAvailabilityRequest" else name
+
+
+def _with_affinity(start_response, build):
+    """Exchange answers X-PreferServerAffinity with the X-BackEndOverrideCookie naming the
+    mailbox server, for the client to send back (subscriptions live on one server)."""
+    cookie = f"X-BackEndOverrideCookie=ews-propose~{build}; path=/; HttpOnly"
+
+    def start(status, headers, exc_info=None):
+        headers = [*headers, ("Set-Cookie", cookie)]
+        return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+    return start
 
 
 def _plain(start_response, status, body, extra=()):

@@ -43,7 +43,12 @@ def read_attachment(el: etree._Element) -> dict:
         embedded = Item(id="", mailbox="", folder="", kind=new.kind, subject=new.subject, body=new.body,
                         body_type=new.body_type, importance=new.importance, sensitivity=new.sensitivity,
                         categories=list(new.categories), to=new.to, cc=new.cc, bcc=new.bcc, start=new.start,
-                        end=new.end, location=new.location, is_read=True,
+                        end=new.end, location=new.location, is_read=True, in_reply_to=new.in_reply_to,
+                        culture=new.culture, reminder_is_set=new.reminder_is_set,
+                        reminder_minutes=new.reminder_minutes, message_fields=dict(new.message_fields),
+                        reply_to=list(new.reply_to), extended=list(new.extended),
+                        # attachments of the attached item, to any depth
+                        attachments=list(new.attachments),
                         item_class={m.CALENDAR_ITEM: "IPM.Appointment", m.GENERIC: "IPM.Item"}.get(new.kind,
                                                                                                    "IPM.Note"))
         out["item"] = to_record(embedded)
@@ -65,18 +70,20 @@ def size_of(att: dict) -> int:
     return 256 + len(str(record.get("subject", "")).encode()) + len(str(record.get("body", "")).encode())
 
 
-def write_metadata(out: list[str], item: Item, att: dict) -> None:
-    """An attachment in an item's Attachments: everything but the content."""
+def write_metadata(out: list[str], item: Item, att: dict, path: tuple[str, ...] = ()) -> None:
+    """An attachment in an item's Attachments: everything but the content. ``path``: the
+    tokens of the attachments above it, when it belongs to an attached item of ``item``."""
     tag = "FileAttachment" if att["kind"] == "file" else "ItemAttachment"
     out.append(f"<t:{tag}>")
-    _common(out, item, att)
+    _common(out, item, att, path)
     if att["kind"] == "file":
         out.append("<t:IsContactPhoto>false</t:IsContactPhoto>")
     out.append(f"</t:{tag}>")
 
 
-def _common(out: list[str], item: Item, att: dict) -> None:
-    out.append(f'<t:AttachmentId Id="{attachment_id(item.id, att["aid"])}" RootItemId="{esc_attr(item.id)}" '
+def _common(out: list[str], item: Item, att: dict, path: tuple[str, ...] = ()) -> None:
+    token = attachment_id(item.id, *path, att["aid"]) if path else attachment_id(item.id, att["aid"])
+    out.append(f'<t:AttachmentId Id="{token}" RootItemId="{esc_attr(item.id)}" '
                f'RootItemChangeKey="{esc_attr(item.change_key)}"/>')
     out.append(f"<t:Name>{esc(att['name'])}</t:Name>")
     if att.get("content_type"):
@@ -92,11 +99,13 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _DECL = 'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"'
 
 
-def full_element(parent: etree._Element, item: Item, att: dict, reader: Reader) -> None:
-    """An attachment with its content (GetAttachment)."""
+def full_element(parent: etree._Element, item: Item, att: dict, reader: Reader, path: list[str] | None = None) -> None:
+    """An attachment with its content (GetAttachment); ``path``: the tokens from ``item``
+    down to ``att`` (itself included), for an attachment of an attached item."""
+    above = tuple(path[:-1]) if path else ()
     tag = "FileAttachment" if att["kind"] == "file" else "ItemAttachment"
     out = [f"<t:{tag} {_DECL}>"]
-    _common(out, item, att)
+    _common(out, item, att, above)
     if att["kind"] == "file":
         out.append("<t:IsContactPhoto>false</t:IsContactPhoto>")
         out.append(f"<t:Content>{att.get('content', '')}</t:Content>")
@@ -104,14 +113,36 @@ def full_element(parent: etree._Element, item: Item, att: dict, reader: Reader) 
     el = etree.fromstring("".join(out), _PARSER)
     if att["kind"] == "item":
         embedded = from_record(att["item"])
-        embedded.id = attachment_id(item.id, att["aid"])  # the embedded item has no id of its own
-        inner = item_element(embedded, Shape("Default", frozenset({"item:Body", "item:TextBody"})), reader)
+        nested = embedded.attachments
+        embedded.attachments = []
+        embedded.id = attachment_id(item.id, *above, att["aid"])  # the embedded item has no id of its own
+        inner = item_element(embedded, _EMBEDDED_SHAPE, reader)
         inner.remove(inner.find(T + "ItemId"))
         pfi = inner.find(T + "ParentFolderId")
         if pfi is not None:
             inner.remove(pfi)
+        if nested:
+            # the attached item's own attachments, by ids that lead through this one
+            listing = [f"<t:Attachments {_DECL}>"]
+            for child in nested:
+                write_metadata(listing, item, child, (*above, att["aid"]))
+            listing.append("</t:Attachments>")
+            holder = etree.fromstring("".join(listing), _PARSER)
+            anchor = inner.find(T + "Attachments")
+            if anchor is not None:
+                anchor.getparent().replace(anchor, holder)
+            else:
+                body = inner.find(T + "Body")
+                (body.addnext if body is not None else inner.append)(holder)
+            has = inner.find(T + "HasAttachments")
+            if has is not None:
+                has.text = "true" if any(not c.get("is_inline") for c in nested) else "false"
         el.append(inner)
     parent.append(el)
+
+
+# The attached item as GetAttachment gives it: all its fields, the body as text too.
+_EMBEDDED_SHAPE = Shape("AllProperties")
 
 
 __all__ = ["read_attachments", "write_metadata", "full_element", "sub"]

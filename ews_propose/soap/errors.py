@@ -36,6 +36,11 @@ _CODES = {
     R.INVALID_SYNC_STATE: "ErrorInvalidSyncStateData",
     R.ATTACHMENT_NOT_FOUND: "ErrorInvalidAttachmentId",
     R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
+    R.INVALID_SUBSCRIPTION: "ErrorInvalidSubscription",
+    R.INVALID_PULL_SUBSCRIPTION: "ErrorInvalidPullSubscriptionId",
+    R.INBOX_RULE_INVALID: "ErrorInboxRulesValidationError",
+    R.ITEM_SAVE: "ErrorItemSave",
+    R.INVALID_ARGUMENT: "ErrorInvalidArgument",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
     R.INVALID_EXPORT: "ErrorInvalidBase64",
     R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code

@@ -112,6 +112,12 @@ def _distinguished(el, f, v):
         sub(el, T + "DistinguishedFolderId", f.key)
 
 
+def _permission_set(el, f, v):
+    if f.permissions is not None and element_name(f) in _HAS_UNREAD:
+        from .trees import from_tree
+        from_tree(el, f.permissions)
+
+
 def _unread(el, f, v):
     sub(el, T + "UnreadCount", str(v.unread))
 
@@ -126,6 +132,7 @@ FIELDS: tuple[tuple[str, bool, Writer], ...] = (
     ("folder:ChildFolderCount", True, _children),
     ("folder:EffectiveRights", False, _rights),
     ("folder:DistinguishedFolderId", False, _distinguished),
+    ("folder:PermissionSet", False, _permission_set),
     ("folder:UnreadCount", True, _unread),
 )
 _HAS_UNREAD = ("Folder", "TasksFolder", "SearchFolder")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property, lru_cache
 
 from lxml import etree
@@ -18,7 +19,7 @@ from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate
-from . import calendar_fields
+from . import calendar_fields, written_fields
 from . import recurrence as wire_recurrence
 from .extended import read_property, read_uri, write_properties
 from .xml import (
@@ -358,9 +359,26 @@ def _reminder_is_set(item: Item) -> bool:
     return item.reminder_is_set and _has_reminder(item)
 
 
+def _reminder_due_by(out, item, reader):
+    """As written for messages and generic items; a calendar item's is its start less the
+    reminder's minutes. Only while the reminder is set."""
+    if not _reminder_is_set(item):
+        return
+    value = item.message_fields.get("ReminderDueBy")
+    if value is None and item.kind == m.CALENDAR_ITEM and item.start is not None:
+        value = format_datetime(m.shifted(item.start, -timedelta(minutes=item.reminder_minutes)))  # held in 0001..9999
+    if value:
+        _el(out, "ReminderDueBy", value)
+
+
 def _reminder_minutes(out, item, reader):
     minutes = item.reminder_minutes if _has_reminder(item) else 0
     out.append(f"<t:ReminderMinutesBeforeStart>{minutes}</t:ReminderMinutesBeforeStart>")
+
+
+def _mime_content(out, item, reader):
+    from .mime import write_mime
+    write_mime(out, item, reader)
 
 
 def _plain(fn: Writer) -> Callable[[str], Writer]:
@@ -385,6 +403,7 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("item:DateTimeSent", "DateTimeSent", _datetime("received"), True, None),
     ("item:DateTimeCreated", "DateTimeCreated", _datetime("created"), True, None),
     ("item:ResponseObjects", "ResponseObjects", _plain(_response_objects), False, None),
+    ("item:ReminderDueBy", "ReminderDueBy", _plain(_reminder_due_by), True, None),
     ("item:ReminderIsSet", "ReminderIsSet", _bool(_reminder_is_set), True, None),
     ("item:ReminderMinutesBeforeStart", "ReminderMinutesBeforeStart", _plain(_reminder_minutes), True, None),
     ("item:DisplayCc", "DisplayCc", _display("cc"), True, None),
@@ -447,6 +466,8 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("meeting:ProposedEnd", "ProposedEnd", _proposed("proposed_end"), True, "propose_new_time"),
     ("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", _bool("allow_new_time_proposal"), True, None),
     ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
+    ("item:MimeContent", "MimeContent", _plain(_mime_content), False, None),
+    *written_fields.TABLE,
 ]
 FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat)
                              for uri, el, make, default, feat in _TABLE + calendar_fields.TABLE + wire_recurrence.TABLE}
@@ -455,22 +476,23 @@ _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
 _BY_ELEMENT["calendar:IsResponseRequested"] = FIELDS["calendar:IsResponseRequested"]
 
-_ITEM = ["ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
+_ITEM = ["MimeContent", "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "Body", "Attachments", "DateTimeReceived",
          "Size", "Categories", "Importance", "InReplyTo", "IsDraft", "DateTimeSent", "DateTimeCreated",
-         "ResponseObjects", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
+         "ResponseObjects", "ReminderDueBy", "ReminderIsSet", "ReminderMinutesBeforeStart", "DisplayCc", "DisplayTo",
          "HasAttachments", "ExtendedProperty", "Culture", "TextBody"]
 _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadReceiptRequested",
             "IsDeliveryReceiptRequested", "ConversationTopic", "From", "InternetMessageId", "IsRead",
             "message:IsResponseRequested", "References", "ReplyTo"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
                     "ResponseType", "UID", "RecurrenceId", "DateTimeStamp"]
-_CALENDAR_CORE = ["Start", "End", "OriginalStart", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
-                  "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
+_CALENDAR_CORE = ["Start", "End", "OriginalStart", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "When",
+                  "IsMeeting", "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
 _CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees",
                     "OptionalAttendees", "Resources", "Duration", "TimeZone", "AppointmentSequenceNumber",
                     "AppointmentState", "Recurrence", "FirstOccurrence", "LastOccurrence",
                     "ModifiedOccurrences", "DeletedOccurrences", "MeetingTimeZone", "StartTimeZone", "EndTimeZone",
-                    "AllowNewTimeProposal", "IsOnlineMeeting", "StartTimeZoneId", "EndTimeZoneId"]
+                    "ConferenceType", "AllowNewTimeProposal", "IsOnlineMeeting", "MeetingWorkspaceUrl", "NetShowUrl",
+                    "StartTimeZoneId", "EndTimeZoneId"]
 
 WIRE_ORDER: dict[str, list[Field]] = {
     kind: [_BY_ELEMENT[name] for name in names]
@@ -502,6 +524,8 @@ class Shape:
     def wants(self, f: Field) -> bool:
         if f.uri == "item:ExtendedProperty":
             return bool(self.extended)  # never part of a base shape, as in Exchange
+        if f.uri == "item:MimeContent":
+            return f.uri in self.extra  # only when asked for, as in Exchange
         if f.uri == "item:ItemId" or f.uri in self.extra:
             return True
         if self.base == "AllProperties":
@@ -525,6 +549,8 @@ def parse_shape(el: etree._Element | None) -> Shape:
     base = parse_enum(base_el, base_el.text, BASE_SHAPES, "BaseShape")
     extra: set[str] = set()
     extended: dict[str, tuple] = {}
+    if (el.findtext(T + "IncludeMimeContent") or "").strip() in ("true", "1"):
+        extra.add("item:MimeContent")
     props = el.find(T + "AdditionalProperties")
     if props is not None:
         for child in props:
@@ -641,7 +667,10 @@ def read_new_item(el: etree._Element) -> NewItem:
         if not isinstance(child.tag, str):
             continue
         name = localname(child)
-        if name == "Subject":
+        if name == "MimeContent":
+            from .mime import read_mime
+            read_mime(new, child)
+        elif name == "Subject":
             new.subject = read_subject(child)
         elif name == "Body":
             new.body, new.body_type = read_body(child)
@@ -653,6 +682,8 @@ def read_new_item(el: etree._Element) -> NewItem:
             new.categories = [s.text or "" for s in child.findall(T + "String")]
         elif name == "ReminderIsSet":
             new.reminder_is_set = parse_bool(child)
+        elif name == "ReminderDueBy" and kind != m.CALENDAR_ITEM:
+            new.message_fields["ReminderDueBy"] = _message_value(child)
         elif name == "ReminderMinutesBeforeStart":
             new.reminder_minutes = parse_int(child)
         elif name == "IsRead":
@@ -688,6 +719,8 @@ def read_new_item(el: etree._Element) -> NewItem:
 
 
 def _read_calendar_field(new: NewItem, name: str, child: etree._Element) -> None:
+    if written_fields.read_kept(new, name, child):
+        return
     if name == "Start":
         new.start = parse_datetime(child)
     elif name == "End":
@@ -749,6 +782,8 @@ def _message_value(el: etree._Element) -> str:
     name = localname(el)
     if name in _BOOL_FIELDS:
         return "true" if parse_bool(el) else "false"
+    if name == "ReminderDueBy":
+        return format_datetime(parse_datetime(el))
     return el.text or ""
 
 
@@ -769,6 +804,7 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "item:Sensitivity": ("sensitivity", lambda c: parse_enum(c, c.text, SENSITIVITY, "Sensitivity")),
     "item:Categories": ("categories", lambda c: [s.text or "" for s in c.findall(T + "String")]),
     "item:ReminderIsSet": ("reminder_is_set", parse_bool),
+    "item:ReminderDueBy": ("message_fields", lambda c: ("ReminderDueBy", _message_value(c))),
     "item:InReplyTo": ("in_reply_to", _reader_text),
     "message:ReplyTo": ("reply_to", read_recipients),
     **{f"message:{name}": ("message_fields", lambda c: (localname(c), _message_value(c)))
@@ -788,6 +824,7 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "calendar:MeetingTimeZone": ("time_zone", calendar_fields.read_zone_value),
     "calendar:EndTimeZone": ("end_time_zone", calendar_fields.read_zone_value),
     "calendar:Recurrence": ("recurrence", wire_recurrence.read_recurrence),
+    **written_fields.UPDATES,
 }
 _CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "in_reply_to": "",
             "culture": "", "reply_to": [], "recurrence": None}

@@ -55,6 +55,17 @@ class EwsHeader:
     impersonate: str | None = None  # ExchangeImpersonation's target, checked per caller
 
 
+class _RawContext:
+    """The few method-context fields the request checks read and write."""
+
+    def __init__(self, data: bytes) -> None:
+        self.in_string = data
+        self.in_document = None
+        self.in_header_doc = None
+        self.in_body_doc = None
+        self.method_request_string = None
+
+
 class EwsSoap11(Soap11):
     mime_type = "text/xml; charset=utf-8"
 
@@ -251,6 +262,21 @@ class EwsSoap11(Soap11):
         envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
         self._server_version_info(envelope, header)
         sub(envelope, S + "Body").append(self.fault_element(fault))
+        return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+
+    def read_request(self, data: bytes) -> tuple[EwsHeader, etree._Element]:
+        """The header and operation element of a raw request, checked as spyne's path
+        checks them (for operations served outside spyne: GetStreamingEvents)."""
+        ctx = _RawContext(data)
+        self.create_in_document(ctx)
+        self.decompose_incoming_envelope(ctx)
+        return self._read_header(ctx.in_header_doc), ctx.in_body_doc
+
+    def envelope(self, element: etree._Element, header: EwsHeader | None) -> bytes:
+        """A whole answer around one body element (a response or a fault)."""
+        envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
+        self._server_version_info(envelope, header)
+        sub(envelope, S + "Body").append(element)
         return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
 
     def header_of(self, request: bytes) -> EwsHeader | None:

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from ..rules.model import Item
+from . import written_fields
 from .errors import ItemError
 from .items import FREE_BUSY, REQUEST_TYPES, RESPONSE_TYPES
 from .xml import SchemaViolation, T, datetime_value, localname
@@ -31,6 +32,13 @@ def _organizer(item: Item) -> str | None:
     return item.organizer.smtp if item.organizer else None
 
 
+def _response_requested(item: Item) -> bool:
+    value = item.message_fields.get("IsResponseRequested")
+    if value is None:
+        return item.is_response_requested if item.kind in ("calendar_item", "meeting_request") else False
+    return value == "true"
+
+
 # FieldURI -> (value getter, kind of value: str | datetime | bool | int)
 QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "item:Subject": (lambda i: i.subject, "str"),
@@ -42,6 +50,7 @@ QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "message:InternetMessageId": (lambda i: i.message_fields.get("InternetMessageId"), "str"),
     "message:References": (lambda i: i.message_fields.get("References"), "str"),
     "message:IsReadReceiptRequested": (lambda i: i.message_fields.get("IsReadReceiptRequested") == "true", "bool"),
+    "message:IsResponseRequested": (lambda i: _response_requested(i), "bool"),
     "message:IsDeliveryReceiptRequested": (
         lambda i: i.message_fields.get("IsDeliveryReceiptRequested") == "true", "bool"),
     "item:Culture": (lambda i: i.culture or "en-US", "str"),
@@ -74,6 +83,7 @@ QUERY_FIELDS: dict[str, tuple[Callable[[Item], object], str]] = {
     "meeting:IsOutOfDate": (lambda i: i.is_out_of_date, "bool"),
     "meeting:HasBeenProcessed": (lambda i: i.has_been_processed, "bool"),
     "meetingRequest:MeetingRequestType": (lambda i: REQUEST_TYPES.get(i.request_type or ""), "str"),
+    **written_fields.QUERY,
 }
 _COMPARISONS = {
     "IsEqualTo": operator.eq,

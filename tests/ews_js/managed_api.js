@@ -120,6 +120,37 @@ const steps = {
     return { subject: cancellation.Subject, body, calendar: left.Items.map((i) => i.Subject) };
   },
 
+  // A mailbox as a client walks it: its folders, a sync of the Inbox, the directory, and
+  // the message that arrived answered with Reply and Forward, then moved away.
+  async mailbox(s) {
+    const out = {};
+    const folders = await s.FindFolders(ews.WellKnownFolderName.MsgFolderRoot, new ews.FolderView(100));
+    out.folders = folders.Folders.map((f) => f.DisplayName);
+    const changes = await s.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Inbox),
+      ews.PropertySet.FirstClassProperties, null, 100, ews.SyncFolderItemsScope.NormalItems, null);
+    out.sync = [];
+    for (let i = 0; i < changes.Count; i++) {
+      const change = changes._getItem(i);
+      out.sync.push({ type: ews.ChangeType[change.ChangeType], subject: change.Item ? change.Item.Subject : null });
+    }
+    const again = await s.SyncFolderItems(new ews.FolderId(ews.WellKnownFolderName.Inbox),
+      ews.PropertySet.IdOnly, null, 100, ews.SyncFolderItemsScope.NormalItems, changes.SyncState);
+    out.sync_again = again.Count;
+    const names = await s.ResolveName(process.env.RESOLVE, ews.ResolveNameSearchLocation.DirectoryOnly, true);
+    out.resolved = [];
+    for (let i = 0; i < names.Count; i++) out.resolved.push(names._getItem(i).Mailbox.Address);
+    const roomLists = await s.GetRoomLists();
+    out.room_lists = roomLists.Count;
+    const found = await s.FindItems(ews.WellKnownFolderName.Inbox, new ews.ItemView(10));
+    const message = await ews.EmailMessage.Bind(s, found.Items[0].Id);
+    await message.Reply(new ews.MessageBody(ews.BodyType.Text, "Thanks!"), false);
+    await message.Forward(new ews.MessageBody(ews.BodyType.Text, "FYI"), [new ews.EmailAddress(process.env.FORWARD_TO)]);
+    await message.Move(ews.WellKnownFolderName.DeletedItems);
+    const left = await s.FindItems(ews.WellKnownFolderName.Inbox, new ews.ItemView(10));
+    out.inbox_left = left.TotalCount;
+    return out;
+  },
+
   // SOAP Autodiscover with an explicit URL: what the Managed API does after DNS.
   async autodiscover() {
     const ad = new ews.AutodiscoverService(new ews.Uri(process.env.AUTODISCOVER_URL),

@@ -60,6 +60,7 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
 
 def all_services() -> list[type[Service]]:
     from . import (
+        archive_item,
         attachments,
         convert_id,
         create_folder,
@@ -74,6 +75,7 @@ def all_services() -> list[type[Service]]:
         get_item,
         get_server_time_zones,
         get_user_availability,
+        inbox_rules,
         mailbox_calls,
         move_item,
         notifications,
@@ -82,6 +84,7 @@ def all_services() -> list[type[Service]]:
         sync,
         update_folder,
         update_item,
+        user_configuration,
     )
 
     return [m.service for m in (get_folder, find_item, get_item, create_item, update_item, delete_item,
@@ -90,4 +93,5 @@ def all_services() -> list[type[Service]]:
         delete_folder.empty_service, update_folder.move_service, move_item.service, move_item.copy_service, move_item.junk_service,
         send_item.service, *directory_calls.services, *oof_settings.services, sync.service,
         sync.hierarchy_service, *attachments.services, *notifications.services,
-        *mailbox_calls.services, *export_upload.services]
+        *mailbox_calls.services, *export_upload.services, *inbox_rules.services, archive_item.service,
+        *user_configuration.services]

@@ -51,11 +51,11 @@ def GetAttachment(req: EwsRequest, request):
     out = Responses("GetAttachment")
     for token in _ids(request):
         try:
-            item, att = req.attachments.get(req.actor, token)
+            item, att, path = req.attachments.get(req.actor, token)
         except Exception as exc:
             sub(out.failure(exc), M + "Attachments")
             continue
-        full_element(sub(out.success(), M + "Attachments"), item, att, req.reader)
+        full_element(sub(out.success(), M + "Attachments"), item, att, req.reader, path)
     return out.root
 
 

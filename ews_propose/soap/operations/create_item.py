@@ -188,7 +188,9 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
                                            sensitivity=new.sensitivity, categories=list(new.categories),
                                            extended=list(new.extended), in_reply_to=new.in_reply_to,
                                            culture=new.culture, reminder_is_set=new.reminder_is_set,
-                                           reminder_minutes=new.reminder_minutes)]
+                                           reminder_minutes=new.reminder_minutes,
+                                           attachments=[dict(a) for a in new.attachments],
+                                           message_fields=dict(new.message_fields))]
     if new.kind == m.CALENDAR_ITEM:
         if invitations is None:
             raise ItemError("ErrorSendMeetingInvitationsRequired",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from ...rules import budget
 from ...rules import model as m
 from ...rules.engine import View
+from ..aqs import parse_query_string
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
 from ..items import items_element, parse_shape
@@ -65,11 +66,14 @@ class _Query:
         self.error: ItemError | None = None
 
     def read(self, request) -> None:
-        if request.find(M + "QueryString") is not None:
-            raise ItemError("ErrorUnsupportedQueryFilter", "Query strings (AQS) are not supported by this emulator.")
         restriction = request.find(M + "Restriction")
         if restriction is not None:
             self.predicate = parse_restriction(restriction)
+        query_string = request.find(M + "QueryString")
+        if query_string is not None:
+            aqs = parse_query_string(query_string.text or "")
+            restricted = self.predicate
+            self.predicate = aqs if restricted is None else (lambda item: restricted(item) and aqs(item))
         order = request.find(M + "SortOrder")
         if order is not None:
             self.sort = parse_sort(order)

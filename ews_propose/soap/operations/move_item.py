@@ -40,7 +40,7 @@ def CopyItem(req: EwsRequest, request):
 
 def MarkAsJunk(req: EwsRequest, request):
     """Junk goes to Junk Email, not-junk back to the Inbox, when MoveItem says so (this
-    server keeps no safe or blocked senders lists)."""
+    server keeps no safe or blocked senders lists); the mailbox's own mail is never junk."""
     is_junk = _bool_attr(request, "IsJunk")
     move = _bool_attr(request, "MoveItem")
     ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
@@ -53,8 +53,21 @@ def MarkAsJunk(req: EwsRequest, request):
                 out.success()
         out.stopped(over, why)
         return out.root
-    results = req.mailbox.move(req.actor, [item_id for item_id, _ in ids], "junkemail" if is_junk else m.INBOX)
-    for result in results:
+    wanted = [item_id for item_id, _ in ids]
+    if is_junk:
+        # As Exchange (and Outlook) refuse to block one's own address: mail from the mailbox
+        # itself, or without a sender, is not junk and stays where it is.
+        own = {i.id for i in req.rules.get_items(req.actor, wanted)
+               if not isinstance(i, Exception) and (i.sender is None or i.sender.smtp.lower() == req.actor.lower())}
+    else:
+        own = set()
+    movable = [i for i in wanted if i not in own]
+    moved = iter(req.mailbox.move(req.actor, movable, "junkemail" if is_junk else m.INBOX))
+    for item_id in wanted:
+        if item_id in own:
+            out.success()
+            continue
+        result = next(moved)
         if isinstance(result, Exception):
             out.failure(result)
             continue

@@ -7,12 +7,16 @@ from ...rules.errors import RuleError
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
 from ..folders import id_only
-from ..xml import M, SchemaViolation, T, localname, sub
+from ..trees import to_tree
+from ..xml import M, SchemaViolation, T, localname, parse_enum, sub
 from . import operation
 from ._folders import folder_ids, resolve_folder, target_folder
 
 # FieldURI -> the folder rules' field
-UPDATABLE = {"folder:DisplayName": ("name", "DisplayName"), "folder:FolderClass": ("folder_class", "FolderClass")}
+UPDATABLE = {"folder:DisplayName": ("name", "DisplayName"), "folder:FolderClass": ("folder_class", "FolderClass"),
+             "folder:PermissionSet": ("permissions", "PermissionSet")}
+PERMISSION_LEVELS = ("None", "Owner", "PublishingEditor", "Editor", "PublishingAuthor", "Author",
+                     "NoneditingAuthor", "Reviewer", "Contributor", "Custom")
 
 
 def _read_changes(change) -> dict[str, object]:
@@ -34,11 +38,28 @@ def _read_changes(change) -> dict[str, object]:
         value = None
         for holder in op:
             if holder is not uri_el and isinstance(holder.tag, str):
+                if field == "permissions":
+                    value = _permissions(holder.find(T + element), op)
+                    continue
                 value = holder.findtext(T + element)
         if value is None:
             raise SchemaViolation(f"SetFolderField for {uri} carries no value.", op)
         changes[field] = value
     return changes
+
+
+def _permissions(el, op):
+    """A PermissionSet as kept (see soap/trees.py): each Permission names a user and, when
+    it has one, a PermissionLevel of the schema's."""
+    if el is None:
+        raise SchemaViolation("SetFolderField for folder:PermissionSet carries no PermissionSet.", op)
+    for permission in el.iter(T + "Permission"):
+        if permission.find(T + "UserId") is None:
+            raise SchemaViolation("A Permission needs a UserId.", permission)
+        level = permission.find(T + "PermissionLevel")
+        if level is not None:
+            parse_enum(level, level.text, PERMISSION_LEVELS, "PermissionLevel")
+    return to_tree(el)
 
 
 def UpdateFolder(req: EwsRequest, request):
