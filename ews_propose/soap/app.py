@@ -132,7 +132,7 @@ class EwsApplication:
         except ValueError:
             length = 0
         if length > self.max_request_bytes:
-            fault = EwsFault("ErrorRequestTooLarge", f"The request is larger than this server's limit of "
+            fault = EwsFault("ErrorRequestStreamTooBig", f"The request is larger than this server's limit of "
                              f"{self.max_request_bytes} bytes.", http_status=413)
             return self._fault(start_response, fault)
         environ[MAILBOX_ENV_KEY] = mailbox.smtp

@@ -8,7 +8,9 @@ from ..rules import errors as R
 from ..rules.errors import RuleError
 
 _RESPONSE_WORD = {"accept": "Accept", "tentative": "Tentative", "decline": "Decline"}
-_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "TentativelyAcceptItem", "decline": "DeclineItem"}
+# ErrorInvalidItemForOperation... as Microsoft's ResponseCodeType spells them (Tentative, not
+# TentativelyAcceptItem).
+_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "Tentative", "decline": "DeclineItem"}
 
 # Rule reason -> EWS ResponseCode. "{R}" is Accept/Tentative/Decline, "{E}" the reply element.
 _CODES = {
@@ -36,7 +38,7 @@ _CODES = {
     R.ATTACHMENT_NOT_FOUND: "ErrorInvalidAttachmentId",
     R.SUBSCRIPTION_NOT_FOUND: "ErrorSubscriptionNotFound",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
-    R.INVALID_EXPORT: "ErrorInvalidBase64",
+    R.INVALID_EXPORT: "ErrorCorruptData",  # ResponseCodeType has no ErrorInvalidBase64
     R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
     R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
 }

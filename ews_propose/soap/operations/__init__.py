@@ -11,7 +11,7 @@ from spyne import AnyXml, Service, rpc
 
 from ..context import EwsRequest
 from ..errors import EwsFault, ItemError, schema_fault
-from ..xml import SchemaViolation, reading_in
+from ..xml import SchemaViolation, position, reading_in
 
 log = logging.getLogger("ews_propose.soap")
 
@@ -32,7 +32,10 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
             with reading_in(req.zone):
                 return handler(req, request)
         except SchemaViolation as exc:
-            raise schema_fault(exc.message, exc.line, exc.column) from None
+            line, column = exc.line, exc.column
+            if exc.element is not None and exc.element.getroottree().getroot() is ctx.in_document:
+                line, column = position(exc.element, ctx.in_string)
+            raise schema_fault(exc.message, line, column) from None
         except EwsFault:
             raise
         except ItemError as exc:  # a problem with the request as a whole (its shape, ...)
