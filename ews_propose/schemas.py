@@ -8,7 +8,9 @@ checked against. Each view is compiled once per process.
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import dataclass
 from functools import cache
 
 from lxml import etree
@@ -51,8 +53,7 @@ class _TypesResolver(etree.Resolver):
         return None
 
 
-@cache
-def _compiled(drop: frozenset[tuple[str, str]], version: str) -> etree.XMLSchema:
+def _compile(drop: frozenset[tuple[str, str]], version: str) -> etree.XMLSchema:
     types = etree.tostring(types_document(version))
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     parser.resolvers.add(_TypesResolver(types))
@@ -60,11 +61,118 @@ def _compiled(drop: frozenset[tuple[str, str]], version: str) -> etree.XMLSchema
     return etree.XMLSchema(messages)
 
 
+@cache
+def _view(version: str) -> tuple[frozenset[tuple[str, str]], str]:
+    """The view ``version`` sees, named by the first version with that view."""
+    drop = missing_elements(version)
+    return drop, next(v for v in SCHEMA_VERSIONS if missing_elements(v) == drop)
+
+
+@cache
+def _shared(drop: frozenset[tuple[str, str]], first: str) -> etree.XMLSchema:
+    return _compile(drop, first)
+
+
 def messages_schema(version: str = SCHEMA_VERSIONS[-1]) -> etree.XMLSchema:
     """messages.xsd (with types.xsd) compiled as ``version`` sees it; versions that see
     the same elements share one compiled schema."""
-    drop = missing_elements(version)
     with _LOCK:
-        # Compile under the version whose view it is; the first version with this view.
-        first = next(v for v in SCHEMA_VERSIONS if missing_elements(v) == drop)
-        return _compiled(drop, first)
+        return _shared(*_view(version))
+
+
+_PER_THREAD = threading.local()
+
+
+def _thread_schema(version: str) -> etree.XMLSchema:
+    """A compiled view for this thread: a schema's error log is its own, so request
+    threads do not share one (each compiles a view once, on its first request)."""
+    views = getattr(_PER_THREAD, "views", None)
+    if views is None:
+        views = _PER_THREAD.views = {}
+    view = _view(version)
+    schema = views.get(view)
+    if schema is None:
+        schema = views[view] = _compile(*view)
+    return schema
+
+
+# --- strict requests ------------------------------------------------------------------
+
+_ELEMENT = re.compile(r"^Element '(?:\{([^}]*)\})?([^']+)'(?:, attribute '([^']+)')?: (.*)$", re.S)
+_EXPECTED = re.compile(r"Expected is(?: one of)? \( (.*) \)\.?$", re.S)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """The first schema violation of a request: .NET-style text, and where it is."""
+
+    message: str
+    element: etree._Element | None
+    line: int
+
+
+def _names(expected: str) -> tuple[str, str]:
+    """'{ns}A, {ns}B' -> ('A, B', ns)."""
+    names, namespace = [], ""
+    for part in expected.split(","):
+        part = part.strip()
+        if part.startswith("{"):
+            namespace, _, local = part[1:].partition("}")
+            names.append(local)
+        elif part:
+            names.append(part)
+    return ", ".join(names), namespace
+
+
+def _dotnet_text(entry, element: etree._Element | None) -> str:
+    """libxml2's message as .NET's XmlSchemaValidator words it, as Exchange reports it
+    (the two forms clients see most: an unexpected child and incomplete content)."""
+    m = _ELEMENT.match(entry.message)
+    if not m:
+        return entry.message
+    namespace, local, attribute, rest = m.groups()
+    namespace = namespace or ""
+    expected = _EXPECTED.search(rest)
+    listed = ""
+    if expected:
+        names, names_ns = _names(expected.group(1))
+        listed = f" List of possible elements expected: '{names}' in namespace '{names_ns}'."
+    if attribute is None and "This element is not expected" in rest:
+        parent = element.getparent() if element is not None else None
+        if parent is not None:
+            p = etree.QName(parent)
+            return (f"The element '{p.localname}' in namespace '{p.namespace}' has invalid child element "
+                    f"'{local}' in namespace '{namespace}'.{listed}")
+    if attribute is None and "Missing child element" in rest:
+        return f"The element '{local}' in namespace '{namespace}' has incomplete content.{listed}"
+    if attribute is not None:
+        return f"The '{attribute}' attribute of element '{local}' in namespace '{namespace}' is invalid: {rest}"
+    return f"The element '{local}' in namespace '{namespace}' is invalid: {rest}"
+
+
+def _offending(root: etree._Element, entry) -> etree._Element | None:
+    m = _ELEMENT.match(entry.message)
+    if not m:
+        return None
+    tag = f"{{{m.group(1)}}}{m.group(2)}" if m.group(1) else m.group(2)
+    candidates = [el for el in root.iter(tag) if el.sourceline == entry.line]
+    return candidates[0] if candidates else None
+
+
+def request_violation(operation: etree._Element, version: str) -> Violation | None:
+    """The first way the operation element breaks wsdl/ as ``version`` sees it, or None.
+    The schema is compiled once per view; a valid request costs one validation pass."""
+    schema = _thread_schema(version)
+    if schema.validate(etree.ElementTree(operation)):
+        return None
+    entry = schema.error_log[0]
+    element = _offending(operation, entry)
+    return Violation(_dotnet_text(entry, element), element, entry.line)
+
+
+@cache
+def declared_operations() -> frozenset[str]:
+    """The request elements messages.xsd declares (GetItem, GetUserAvailabilityRequest, ...):
+    only those are validated; any other body element gets the dispatcher's own fault."""
+    root = etree.parse(str(wsdl_dir() / "messages.xsd")).getroot()
+    return frozenset(f"{{{root.get('targetNamespace')}}}{el.get('name')}" for el in root.iterchildren(XS + "element"))

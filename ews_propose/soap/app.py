@@ -61,19 +61,20 @@ class EwsApplication:
 
     def __init__(self, store: Store, directory: Directory, build: Build,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+                 observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS,
+                 strict_schema: bool = False) -> None:
         self.observer = observer
         self.directory = directory
         self.build = build
         self.rules = MeetingRules(store, directory, limits=limits)
         self.max_request_bytes = max_request_bytes
-        self.protocol = EwsSoap11(build)
+        self.protocol = EwsSoap11(build, strict_schema)
         spyne_app = Application(
             all_services(),
             tns=MESSAGES_NS,
             name="ExchangeServices",
             in_protocol=self.protocol,
-            out_protocol=EwsSoap11(build),
+            out_protocol=EwsSoap11(build, strict_schema),
         )
         spyne_app.ews = ServerState(self.rules, directory, build)
         self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)

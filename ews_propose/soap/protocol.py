@@ -17,6 +17,7 @@ from lxml import etree
 from spyne.error import RequestTooLongError, ResourceNotFoundError
 from spyne.protocol.soap import Soap11
 
+from .. import schemas
 from ..versions import Build, is_schema_version, schema_rank
 from .errors import EwsFault, schema_fault
 from .ews_operations import EWS_OPERATIONS
@@ -59,9 +60,12 @@ class EwsHeader:
 class EwsSoap11(Soap11):
     mime_type = "text/xml; charset=utf-8"
 
-    def __init__(self, build: Build, **kwargs) -> None:
+    def __init__(self, build: Build, strict_schema: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.build = build
+        # Validate every request against wsdl/ as its RequestServerVersion sees it
+        # (ews_propose.schemas), before it reaches an operation.
+        self.strict_schema = strict_schema
         self._parsers = threading.local()
 
     # --- request -------------------------------------------------------------------
@@ -129,8 +133,24 @@ class EwsSoap11(Soap11):
     def deserialize(self, ctx, message):
         self.event_manager.fire_event("before_deserialize", ctx)
         ctx.in_header = self._read_header(ctx.in_header_doc, ctx.in_string)
+        if self.strict_schema:
+            self._validate(ctx)
         ctx.in_object = ctx.in_body_doc
         self.event_manager.fire_event("after_deserialize", ctx)
+
+    @staticmethod
+    def _validate(ctx) -> None:
+        operation = ctx.in_body_doc
+        if operation.tag not in schemas.declared_operations():
+            return
+        violation = schemas.request_violation(operation, ctx.in_header.schema)
+        if violation is None:
+            return
+        if violation.element is not None:
+            line, column = position(violation.element, ctx.in_string)
+        else:
+            line, column = violation.line, 0
+        raise schema_fault(violation.message, line, column)
 
     def _read_header(self, header, data: bytes | None = None) -> EwsHeader:
         schema = DEFAULT_REQUEST_SCHEMA
