@@ -124,3 +124,14 @@ def test_strict_mode_keeps_valid_requests_and_unknown_operations(strict):
                      '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>'
                      ).response_codes == ["NoError"]
     assert alex.call("<m:FrobnicateItem/>").fault_code == "ErrorInvalidRequest"
+
+
+def test_strict_subscribe_with_a_mailbox_folder_is_accepted(strict):
+    """exchangelib names the folder with a Mailbox; Subscribe's content is not validated."""
+    alex = Soap(strict.endpoint, "AlexW@contoso.com", version="Exchange2013")
+    answer = alex.call(
+        '<m:Subscribe><m:PullSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId Id="inbox">'
+        "<t:Mailbox><t:EmailAddress>AlexW@contoso.com</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>"
+        "</t:FolderIds><t:EventTypes><t:EventType>CreatedEvent</t:EventType></t:EventTypes>"
+        "<t:Timeout>10</t:Timeout></m:PullSubscriptionRequest></m:Subscribe>")
+    assert answer.response_codes == ["NoError"], answer.content[:400]
