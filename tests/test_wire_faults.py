@@ -135,3 +135,19 @@ def test_strict_subscribe_with_a_mailbox_folder_is_accepted(strict):
         "</t:FolderIds><t:EventTypes><t:EventType>CreatedEvent</t:EventType></t:EventTypes>"
         "<t:Timeout>10</t:Timeout></m:PullSubscriptionRequest></m:Subscribe>")
     assert answer.response_codes == ["NoError"], answer.content[:400]
+
+
+def test_zeep_sends_the_declared_impersonation_header(emulator):
+    """Services.wsdl declares ExchangeImpersonation on every operation, as Microsoft's does,
+    so a WSDL-driven client can send it; this caller has no right to impersonate."""
+    import zeep
+
+    from .test_zeep import HEADERS, zeep_service
+
+    service, _ = zeep_service(emulator, "AlexW@contoso.com")
+    headers = dict(HEADERS, ExchangeImpersonation={"ConnectingSID": {"PrimarySmtpAddress": "AdeleV@contoso.com"}})
+    with pytest.raises(zeep.exceptions.Fault) as fault:
+        service.GetFolder(FolderShape={"BaseShape": "IdOnly"},
+                          FolderIds={"_value_1": [{"DistinguishedFolderId": {"Id": "inbox"}}]},
+                          _soapheaders=headers)
+    assert str(fault.value.code).endswith("ErrorImpersonateUserDenied")

@@ -124,7 +124,8 @@ class Field:
 
 
 def esc(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A carriage return as a character reference: XML parsers turn a raw one into a newline.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def esc_attr(value: str) -> str:
