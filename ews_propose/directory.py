@@ -9,6 +9,7 @@ import hmac
 import re
 import tomllib
 from dataclasses import dataclass
+from typing import Any
 
 USER = "user"
 ROOM = "room"
@@ -24,6 +25,8 @@ class Mailbox:
     kind: str = USER
     token: str | None = None  # a bearer token that signs in as this mailbox
     can_impersonate: bool = False  # may act as any mailbox through ExchangeImpersonation
+    # rules.availability.WorkingHours from the TOML's working_hours; None: the default hours
+    working_hours: Any = None
 
     @property
     def is_room(self) -> bool:
@@ -117,7 +120,8 @@ class Directory:
             smtp = entry.get("smtp")
             if isinstance(smtp, str):
                 where += f" ({smtp})"
-            unknown = sorted(set(entry) - {"smtp", "name", "password", "kind", "token", "impersonation"})
+            unknown = sorted(set(entry) - {"smtp", "name", "password", "kind", "token", "impersonation",
+                                     "working_hours"})
             if unknown:
                 raise DirectoryError(f"{where}: unknown key(s): {', '.join(unknown)}")
             if not isinstance(smtp, str) or not _SMTP.match(smtp):
@@ -139,8 +143,16 @@ class Directory:
             kind = entry.get("kind", USER)
             if kind not in KINDS:
                 raise DirectoryError(f"{where}: 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+            hours = None
+            if "working_hours" in entry:
+                from .rules.availability import parse_working_hours
+
+                try:
+                    hours = parse_working_hours(entry["working_hours"])
+                except ValueError as exc:
+                    raise DirectoryError(f"{where}: 'working_hours': {exc}") from None
             try:
-                directory.add(Mailbox(smtp, name, password, kind, token, impersonation))
+                directory.add(Mailbox(smtp, name, password, kind, token, impersonation, hours))
             except DirectoryError as exc:
                 raise DirectoryError(f"{where}: {exc}") from None
         tokens = [m.token for m in directory if m.token]

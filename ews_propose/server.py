@@ -20,6 +20,7 @@ from waitress.server import BaseWSGIServer, create_server
 from .directory import Directory
 from .graph.app import GraphApplication, with_graph
 from .inspector import Inspector, is_loopback
+from .memory import Reclaimer, reclaiming, tune_allocator
 from .rules.limits import Limits
 from .soap.app import DEFAULT_MAX_REQUEST_BYTES, EwsApplication, Observer
 from .store import open_store
@@ -83,6 +84,10 @@ class EmulatorServer:
         if config.inspector:  # in front of both surfaces: it logs EWS and Graph calls
             self.inspector = Inspector(self.app, open_access=is_loopback(config.host))
             self.wsgi = self.inspector.middleware(self.wsgi)
+        # Memory back to the system after large requests (ews_propose/memory.py).
+        tune_allocator()
+        self.reclaimer = Reclaimer()
+        self.wsgi = reclaiming(self.wsgi, self.reclaimer)
         # What exists now lives as long as the server: keep it out of every collection.
         gc.freeze()
         where = dict(sockets=[listening]) if listening is not None else dict(host=config.host, port=config.port)
@@ -94,7 +99,8 @@ class EmulatorServer:
                 raise ValueError("HTTPS cannot share a listening socket between worker processes")
             self._server = HttpsServer(self.wsgi, config.host, config.port, config.tls, config.threads,
                                        max(4 * config.max_request_bytes, config.max_request_bytes + 2**20),
-                                       config.connection_limit)
+                                       config.connection_limit, header_timeout=config.header_timeout,
+                                       body_timeout=config.body_timeout)
             return
         self._server = create_server(
             self.wsgi, threads=config.threads, ident="ews-propose",

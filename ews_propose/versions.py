@@ -215,6 +215,18 @@ GATES: dict[str, Gate] = {
             "Exchange2007_SP1",
             "AcceptItem/TentativelyAcceptItem/DeclineItem through CreateItem.",
         ),
+        Gate(
+            "start_end_time_zone",
+            Build(14, 0, 0, 0),
+            "Exchange2010",
+            "StartTimeZone/EndTimeZone of calendar items (Exchange2007 has MeetingTimeZone).",
+        ),
+        Gate(
+            "time_zone_ids",
+            Build(15, 0, 0, 0),
+            "Exchange2013",
+            "StartTimeZoneId/EndTimeZoneId of calendar items.",
+        ),
     )
 }
 

@@ -174,6 +174,8 @@ def test_a_port_in_use_is_named(tmp_path):
     (("--max-request-bytes", "0"), "--max-request-bytes must be at least 1024"),
     (("--max-request-bytes", "-1"), "--max-request-bytes must be at least 1024"),
     (("--threads", "0"), "--threads must be at least 1"),
+    (("--max-request-seconds", "0"), "--max-request-seconds must be more than 0"),
+    (("--max-request-seconds", "soon"), "invalid --max-request-seconds 'soon'"),
     (("--workers", "2", "--store", ":memory:"), "--workers needs a store file"),
 ])
 def test_bad_flags_are_usage_errors(args, expected):

@@ -116,6 +116,15 @@ def test_accept_refuses_a_busy_or_past_slot_unless_forced(tmp_path):
         busy = clean_failure(cli(endpoint, "AlexW@contoso.com", "accept-proposal", proposal.id))
         assert "not everyone is free" in busy and "Alex Wilber: busy (Board review" in busy
         assert "--force" in busy
+        # the server's suggestions: times that day when everyone is free, never the board review's
+        hint = busy.split("Everyone is free that day at ", 1)[1].split(". Pass", 1)[0]
+        assert hint.startswith(day(NEXT_DAY)) and f"{day(NEXT_DAY)} 12:00Z" not in hint
+        (row,) = json.loads(cli(endpoint, "AlexW@contoso.com", "proposals", "--json").stdout)
+        assert row["availability"]["everyone_free"] is False
+        starts = [t["start"] for t in row["everyone_free_at"]]
+        assert len(starts) == 3 and NEXT_DAY.strftime("%Y-%m-%dT%H:%M:%SZ") not in starts
+        listed = cli(endpoint, "AlexW@contoso.com", "proposals").stdout
+        assert "everyone free:" in listed and hint.split(",")[0] in listed
         assert alex.meeting(meeting.id).start == LUNCH  # nothing moved
 
         forced = cli(endpoint, "AlexW@contoso.com", "accept-proposal", proposal.id, "--force")

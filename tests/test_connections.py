@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import ssl
 import threading
 import time
 
@@ -17,6 +18,7 @@ import requests
 from lxml import etree
 
 from ews_propose.server import EmulatorServer, ServerConfig
+from ews_propose.tls.ca import local_tls_files
 
 from .ews import Soap, envelope
 from .test_autodiscover import NS as AD_NS
@@ -146,3 +148,48 @@ def test_a_hostile_host_header_never_reaches_autodiscover_answers():
             assert answer.status_code == 200, answer.content[:300]
             urls = etree.fromstring(answer.content).xpath("//o:EwsUrl/text()", namespaces=AD_NS)
             assert urls and set(urls) == {f"http://{expected}/EWS/Exchange.asmx"}, urls
+
+
+def tls_trickle(port: int, ca: str, stop: threading.Event, closed: list) -> None:
+    """Over TLS: a request's first header line, then a header byte every 0.3 s."""
+    context = ssl.create_default_context(cafile=ca)
+    try:
+        conn = context.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                                   server_hostname="127.0.0.1")
+        conn.sendall(b"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        while not stop.is_set():
+            conn.sendall(b"X")
+            time.sleep(0.3)
+    except OSError:
+        closed.append(time.monotonic())
+
+
+def test_https_silent_and_trickling_clients_cannot_hold_the_server(tmp_path):
+    """HTTPS (cheroot, a thread per request): more silent connections and trickling clients
+    than request threads. Before: the handshake ran on the accepting thread, so one
+    silent connection stalled every new client for the 60 s socket timeout, and tricklers
+    held the threads for ever; now handshakes and requests have the deadlines."""
+    files = local_tls_files(tmp_path / "tls", "127.0.0.1")
+    config = ServerConfig(port=0, tls=files, threads=4, header_timeout=2.0, body_timeout=4.0)
+    with EmulatorServer(config) as server:
+        silent = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(4)]
+        stop, closed = threading.Event(), []
+        slow = [threading.Thread(target=tls_trickle, args=(server.port, str(files.ca), stop, closed), daemon=True)
+                for _ in range(6)]
+        for t in slow:
+            t.start()
+        try:
+            time.sleep(0.5)
+            began = time.monotonic()
+            answer = requests.get(server.endpoint.replace("Exchange.asmx", "Services.wsdl"),
+                                  verify=str(files.ca), timeout=30)
+            waited = time.monotonic() - began
+            assert answer.status_code == 200 and b"Exchange.asmx" in answer.content
+            assert waited < 10, waited
+            time.sleep(6)
+            assert len(closed) == 6, len(closed)  # every trickler cut off at its deadline
+            assert [s.recv(1) for s in silent] == [b""] * 4  # and every silent connection closed
+        finally:
+            stop.set()
+            for s in silent:
+                s.close()

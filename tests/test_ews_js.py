@@ -78,3 +78,69 @@ def test_over_https_with_the_local_ca_and_autodiscover(ews_emulator_tls):
                      "ews_url": ews_emulator_tls.endpoint, "exit": 0}
     untrusted = managed_api("requests", ews_emulator_tls.endpoint, ADELE)  # no CA: refused
     assert untrusted["exit"] == 1 and "certificate" in untrusted["error"]
+
+
+def test_the_managed_api_port_gets_working_hours_and_suggestions(ews_emulator):
+    # Adele is busy 10:00-11:00 UTC on Monday; Alex asks for an hour with both of them.
+    adele = ews_emulator.client(ADELE)
+    adele.create_meeting("Dentist", datetime(2030, 5, 6, 10, tzinfo=UTC), datetime(2030, 5, 6, 11, tzinfo=UTC))
+    found = managed_api("suggest", ews_emulator.endpoint, ALEX, ews_emulator.ca_file, ATTENDEES=f"{ALEX},{ADELE}",
+                        START="2030-05-06T00:00:00Z", END="2030-05-07T00:00:00Z", DURATION="60")
+    assert found["exit"] == 0, found
+    assert found["hours"] == [{"days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+                               "start": 480, "end": 1020}] * 2
+    monday = {t["at"]: t["quality"] for t in found["days"][0]["times"]}
+    assert monday["2030-05-06T08:00:00.000Z"] == "Excellent"
+    assert monday["2030-05-06T10:00:00.000Z"] == "Poor"  # one of the two is busy
+    assert all(t["work"] and t["conflicts"] == 2 for t in found["days"][0]["times"])
+
+
+def test_the_managed_api_port_cancels_and_the_attendee_removes(ews_emulator):
+    invited = managed_api("invite", ews_emulator.endpoint, ALEX, SUBJECT="Lunch", START=LUNCH.isoformat(),
+                          END=(LUNCH + timedelta(hours=1)).isoformat(), ATTENDEES=ADELE)
+    assert invited["exit"] == 0, invited
+    cancelled = managed_api("cancel", ews_emulator.endpoint, ALEX, MEETING_ID=invited["id"],
+                            COMMENT="Sorry, no lunch this week.")
+    assert cancelled == {"cancelled": "2030-05-06T12:00:00.000Z", "type": "Single", "exit": 0}
+    removed = managed_api("remove", ews_emulator.endpoint, ADELE)
+    assert removed["exit"] == 0, removed
+    assert removed["subject"] == "Canceled: Lunch"
+    assert "Sorry, no lunch this week." in removed["body"]
+    assert removed["calendar"] == []  # the cancelled meeting left Adele's calendar
+    again = managed_api("remove", ews_emulator.endpoint, ADELE)  # the notice went to Deleted Items
+    assert again["exit"] == 1 and "no MeetingCancellation" in again["error"]
+
+
+def test_the_managed_api_port_cancels_one_occurrence(ews_emulator):
+    from exchangelib import (
+        BASIC,
+        DELEGATE,
+        Account,
+        Attendee,
+        CalendarItem,
+        Configuration,
+        Credentials,
+        EWSDateTime,
+        EWSTimeZone,
+        Mailbox,
+    )
+    from exchangelib.recurrence import DailyPattern, Recurrence
+
+    config = Configuration(service_endpoint=ews_emulator.endpoint, credentials=Credentials(ALEX, PASSWORDS[ALEX]),
+                           auth_type=BASIC)
+    alex = Account(ALEX, config=config, autodiscover=False, access_type=DELEGATE)
+    nine = EWSDateTime(2030, 6, 3, 9, tzinfo=EWSTimeZone("Europe/Berlin"))
+    series = CalendarItem(
+        account=alex, folder=alex.calendar, subject="Stand-up", start=nine, end=nine + timedelta(minutes=15),
+        recurrence=Recurrence(pattern=DailyPattern(interval=1), start=nine.date(), number=3),
+        required_attendees=[Attendee(mailbox=Mailbox(email_address=ADELE))])
+    series.save(send_meeting_invitations="SendToAllAndSaveCopy")
+    cancelled = managed_api("cancel", ews_emulator.endpoint, ALEX, MEETING_ID=series.id, INDEX="2",
+                            COMMENT="No stand-up on Tuesday.")
+    assert cancelled == {"cancelled": "2030-06-04T07:00:00.000Z", "type": "Occurrence", "exit": 0}
+    removed = managed_api("remove", ews_emulator.endpoint, ADELE)
+    assert removed["exit"] == 0, removed
+    assert "No stand-up on Tuesday." in removed["body"]
+    assert removed["calendar"] == ["Stand-up"]  # the series stays, without its second occurrence
+    master = alex.calendar.get(id=series.id)
+    assert [d.start for d in master.deleted_occurrences] == [nine + timedelta(days=1)]

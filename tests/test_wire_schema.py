@@ -38,6 +38,12 @@ DIVERGENCES: dict[str, str] = {
                      "and streaming subscription types are not declared); the server reads it",
     "SuggestionsViewOptionsType": "laxer: any content; the server reads the children it knows and "
                                   "checks their ranges (DetailedSuggestionsWindow is not required)",
+    "NonEmptyArrayOfBaseItemIdsType": "Microsoft's repeated choice of ItemId, OccurrenceItemId, "
+                                      "RecurringMasterItemId (and ranges) is served as a sequence of the "
+                                      "three so that zeep keeps its ItemId=[...] keyword (wsdl/types.xsd "
+                                      "says so); laxer: an empty list validates",
+    "ItemChangeType": "the choice of ItemId, OccurrenceItemId, RecurringMasterItemId is served as three "
+                      "optional elements (zeep keywords, as above); the server requires exactly one",
     "TimeZoneDefinitionType": "laxer: elements of other namespaces may follow Periods, "
                               "TransitionsGroups and Transitions (this type used to be fully lax)",
 }

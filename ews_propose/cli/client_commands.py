@@ -10,14 +10,15 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..client import Availability, EwsClient, EwsClientError, MeetingRequest, Proposal
+from ..client import Availability, EwsClient, EwsClientError, MeetingRequest, Proposal, Suggestion
+from ..client.availability import attendees_of
 from ..client.session import check_endpoint
 from ..client.times import parse_aware
 from ._common import EXIT_USAGE
@@ -282,6 +283,26 @@ def _availability_text(av: Availability | None) -> str:
     return "\n".join(lines)
 
 
+def _free_times(client: EwsClient, p: Proposal, limit: int = 3) -> list[Suggestion]:
+    """For a proposal that conflicts: times on the proposed day (UTC) when the server
+    rates everyone free (an Excellent suggestion), still ahead, work time first (the
+    organizer's); [] when it cannot say."""
+    day = p.proposed_start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    length = min(max(p.proposed_end - p.proposed_start, timedelta(minutes=30)), timedelta(days=1))
+    try:
+        found = client.suggest_times([a.person.email for a in attendees_of(p)], day, day + timedelta(days=1),
+                                     length, max_per_day=48, minimum_quality="Good", max_non_work_per_day=48)
+    except (EwsClientError, ValueError):
+        return []
+    now = datetime.now(UTC)
+    free = [s for s in found if s.quality == "Excellent" and s.start > now]
+    return sorted(free, key=lambda s: (not s.is_work_time, s.start))[:limit]
+
+
+def _free_text(times: list[Suggestion]) -> str:
+    return ", ".join(_span(s.start, s.end) for s in times)
+
+
 def _busy_line(a) -> str:
     who = a.attendee.person.name or a.attendee.person.email
     what = ", ".join(f"{c.subject or c.busy_type} {_span(c.start, c.end)}" for c in a.conflicts)
@@ -301,14 +322,17 @@ def proposals_command(args: argparse.Namespace, out: Console) -> int:
         print("\n".join(p.id for p in found))
         return 0
     availability: dict[int, Availability] = {}
+    free: dict[int, list[Suggestion]] = {}
     note = ""
     try:
         for av in client.availabilities([p for p in found if p.is_open]):
             availability[id(av.proposal)] = av
+            if not av.everyone_free:  # when the proposal conflicts, say when everyone is free
+                free[id(av.proposal)] = _free_times(client, av.proposal)
     except EwsClientError as exc:
         note = f"availability unknown: {exc}"
     if args.json:
-        _print_json([_proposal_json(p, availability.get(id(p))) for p in found])
+        _print_json([_proposal_json(p, availability.get(id(p)), free.get(id(p), [])) for p in found])
     elif not found:
         out.print("No open proposals." if not args.all else "No proposals.")
     else:
@@ -319,14 +343,16 @@ def proposals_command(args: argparse.Namespace, out: Console) -> int:
             table.add_row(p.id, escape(p.subject), escape(p.attendee.name or p.attendee.email),
                           _span(p.original_start, p.original_end), _span(p.proposed_start, p.proposed_end),
                           p.response_type + (f"\n“{escape(p.comment)}”" if p.comment else ""),
-                          _availability_text(availability.get(id(p))) if p.is_open else _state(p))
+                          (_availability_text(availability.get(id(p)))
+                           + (f"\n[cyan]everyone free: {_free_text(free[id(p)])}[/cyan]" if free.get(id(p)) else ""))
+                          if p.is_open else _state(p))
         out.print(table)
     if note:
         print(f"ews-propose proposals: {note}", file=sys.stderr)
     return 0
 
 
-def _proposal_json(p: Proposal, av: Availability | None) -> dict[str, Any]:
+def _proposal_json(p: Proposal, av: Availability | None, free: list[Suggestion]) -> dict[str, Any]:
     return {
         "id": p.id, "meeting_id": p.meeting.ref.id if p.meeting else None, "subject": p.subject,
         "attendee": {"email": p.attendee.email, "name": p.attendee.name},
@@ -342,6 +368,8 @@ def _proposal_json(p: Proposal, av: Availability | None) -> dict[str, Any]:
                                          for c in a.conflicts]}
                           for a in av.attendees],
         },
+        # when the proposal conflicts: times that day the server rates everyone free
+        "everyone_free_at": [{"start": _iso(s.start), "end": _iso(s.end)} for s in free],
     }
 
 
@@ -355,8 +383,10 @@ def accept_command(args: argparse.Namespace, out: Console) -> int:
         av = client.availability(proposal)
         if not av.everyone_free:
             busy = "; ".join(_busy_line(a) for a in av.attendees if a.status != "free")
+            times = _free_times(client, proposal)
+            hint = f" Everyone is free that day at {_free_text(times)}." if times else ""
             raise EwsClientError(f"not everyone is free at {_span(proposal.proposed_start, proposal.proposed_end)}: "
-                                 f"{busy}. Pass --force to move anyway, or decline-proposal")
+                                 f"{busy}.{hint} Pass --force to move anyway, or decline-proposal")
     client.accept_proposal(proposal)
     if args.json:
         _print_json({"moved": proposal.meeting.ref.id if proposal.meeting else None,

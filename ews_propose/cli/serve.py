@@ -56,6 +56,16 @@ def _at_least(minimum: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid --max-request-seconds {text!r}: expected a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"--max-request-seconds must be more than 0 and at most 3600, got {text}")
+    return value
+
+
 # The smallest request body worth serving: an empty SOAP envelope is about 300 bytes.
 MIN_REQUEST_BYTES = 1024
 
@@ -85,6 +95,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                        default=Limits.max_recipients, metavar="N",
                        help="distinct attendees of a meeting or recipients of a message; more are "
                        f"refused with ErrorInvalidRecipients (default {Limits.max_recipients})")
+    serve.add_argument("--max-request-seconds", type=_positive_seconds, default=Limits.max_request_seconds,
+                       metavar="S", help="time one request may take; past it ErrorTimeoutExpired (Graph: 504) "
+                       f"and its changes are rolled back (default {Limits.max_request_seconds:g})")
     serve.add_argument("--strict-schema", action="store_true",
                        help="validate every request against wsdl/ for its RequestServerVersion and answer "
                        "ErrorSchemaValidation (line, position, violated element) as Exchange does; off by "
@@ -138,7 +151,8 @@ def serve_command(args: argparse.Namespace) -> int:
                           workers=args.workers, tls=tls, inspector=args.inspector,
                           strict_schema=args.strict_schema,
                           limits=Limits(max_ids_per_request=args.max_ids_per_request,
-                                        max_recipients=args.max_recipients))
+                                        max_recipients=args.max_recipients,
+                                        max_request_seconds=args.max_request_seconds))
     try:
         if args.workers > 1:
             store.close()  # the workers open their own

@@ -28,14 +28,16 @@ from .models import (
     ItemRef,
     Meeting,
     MeetingRequest,
+    Occurrence,
     Person,
     Proposal,
     ReplyResult,
+    Suggestion,
 )
 
 __all__ = [
     "AcceptResult", "Attendee", "AttendeeAvailability", "Availability", "BusyEvent",
     "EwsClient", "EwsClientError", "EwsFaultError", "EwsResponseError", "EwsTransportError",
-    "ItemRef", "Meeting", "MeetingRequest", "NaiveDatetimeError", "NotFoundError", "Person",
-    "Proposal", "ProposalNotSupportedError", "ProposalOutdatedError", "ReplyResult",
+    "ItemRef", "Meeting", "MeetingRequest", "NaiveDatetimeError", "NotFoundError", "Occurrence", "Person",
+    "Proposal", "ProposalNotSupportedError", "ProposalOutdatedError", "ReplyResult", "Suggestion",
 ]

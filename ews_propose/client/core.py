@@ -10,6 +10,7 @@ import requests
 
 from ..versions import GATES, Build
 from . import availability as fb
+from .calendar import CalendarMixin
 from .errors import (
     EwsClientError,
     EwsResponseError,
@@ -25,6 +26,7 @@ from .models import (
     ItemRef,
     Meeting,
     MeetingRequest,
+    Occurrence,
     Person,
     Proposal,
     ReplyResult,
@@ -44,13 +46,13 @@ MEETING_RESPONSE_CLASS = "IPM.Schedule.Meeting.Resp"
 _REQUEST_FIELDS = (
     "item:ItemClass", "item:Subject", "item:ResponseObjects", "calendar:Organizer",
     "calendar:Start", "calendar:End", "calendar:Location", "calendar:AllowNewTimeProposal",
-    "meetingRequest:MeetingRequestType", "meeting:AssociatedCalendarItemId",
+    "meetingRequest:MeetingRequestType", "meeting:AssociatedCalendarItemId", "calendar:CalendarItemType",
 )
 _RESPONSE_FIELDS = (
     "item:ItemClass", "item:Subject", "item:Body", "item:DateTimeReceived", "message:From",
     "message:Sender", "meeting:AssociatedCalendarItemId", "meeting:ResponseType",
     "calendar:Start", "calendar:End", "meeting:ProposedStart", "meeting:ProposedEnd",
-    "item:ParentFolderId",
+    "item:ParentFolderId", "calendar:RecurrenceId",
 )
 _MEETING_FIELDS = (
     "item:Subject", "calendar:Start", "calendar:End", "calendar:Location", "calendar:Organizer",
@@ -61,7 +63,7 @@ _ATTENDEE_KINDS = (("RequiredAttendees", "Required"), ("OptionalAttendees", "Opt
 _PROPOSED_PREFIX = "New Time Proposed: "
 
 
-class EwsClient:
+class EwsClient(CalendarMixin):
     """One mailbox on an EWS server.
 
     ``EwsClient(endpoint, user=..., password=...)`` for HTTP Basic, or
@@ -252,16 +254,17 @@ class EwsClient:
                     meeting_request_type=item.MeetingRequestType,
                     offers_propose_new_time=item.ItemId.Id in offered,
                     calendar_item=_ref(item.AssociatedCalendarItemId),
+                    calendar_item_type=item.CalendarItemType,
                 ))
         return out
 
-    def can_propose(self, item: MeetingRequest | str) -> bool:
+    def can_propose(self, item: MeetingRequest | Occurrence | str) -> bool:
         """True only when the server listed ProposeNewTime for this item AND its build,
         for the schema version we request, passes the propose_new_time gate."""
-        request = item if isinstance(item, MeetingRequest) else self.meeting_request(item)
+        request = item if isinstance(item, MeetingRequest | Occurrence) else self.meeting_request(item)
         return request.offers_propose_new_time and self.server_takes_proposals()
 
-    def why_not_propose(self, request: MeetingRequest) -> str | None:
+    def why_not_propose(self, request: MeetingRequest | Occurrence) -> str | None:
         gate = GATES["propose_new_time"]
         build = self.server_build
         if not gate.server_has(build):
@@ -273,10 +276,13 @@ class EwsClient:
         if not request.offers_propose_new_time:
             if request.allow_new_time_proposal is False:
                 return f"the organizer of {request.subject!r} does not allow new time proposals"
+            if isinstance(request, MeetingRequest) and request.is_series:
+                return (f"{request.subject!r} is a recurring series: propose a new time for one "
+                        "occurrence (EwsClient.occurrences)")
             return f"the server does not offer ProposeNewTime for {request.subject!r}"
         return None
 
-    def propose_new_time(self, item: MeetingRequest | str, start: datetime, end: datetime,
+    def propose_new_time(self, item: MeetingRequest | Occurrence | str, start: datetime, end: datetime,
                          response: str = "tentative", comment: str = "",
                          fallback: bool = False) -> ReplyResult:
         """Answer a meeting request with a proposed time.
@@ -293,7 +299,7 @@ class EwsClient:
         start_wire, end_wire = to_wire(start, "start"), to_wire(end, "end")
         if end <= start:
             raise ValueError(f"the proposed end {end.isoformat()} is not after the start {start.isoformat()}")
-        request = item if isinstance(item, MeetingRequest) else self.meeting_request(item)
+        request = item if isinstance(item, MeetingRequest | Occurrence) else self.meeting_request(item)
         reason = self.why_not_propose(request)
         if reason is not None:
             if not fallback:
@@ -314,7 +320,7 @@ class EwsClient:
             meeting_request=next((r for n, r in ids if n == "MeetingRequest"), None),
         )
 
-    def _email_proposal(self, request: MeetingRequest, start: datetime, end: datetime,
+    def _email_proposal(self, request: MeetingRequest | Occurrence, start: datetime, end: datetime,
                         response: str, comment: str) -> ReplyResult:
         # What Outlook users did before Exchange 2013 SP1: tell the organizer in a mail.
         if request.organizer is None:
@@ -383,6 +389,7 @@ class EwsClient:
                 original_start=as_utc(item.Start), original_end=as_utc(item.End),
                 proposed_start=as_utc(item.ProposedStart), proposed_end=as_utc(item.ProposedEnd),
                 received=as_utc(item.DateTimeReceived), meeting_ref=_ref(item.AssociatedCalendarItemId),
+                recurrence_id=as_utc(item.RecurrenceId),
             ))
             parent = getattr(item.ParentFolderId, "Id", None)
             if folder is not None:

@@ -48,10 +48,16 @@ class MeetingRequest:
     # zeep maps that empty element to None, the same as an absent one).
     offers_propose_new_time: bool
     calendar_item: ItemRef | None = None
+    calendar_item_type: str | None = None  # RecurringMaster for a series' request
 
     @property
     def id(self) -> str:
         return self.ref.id
+
+    @property
+    def is_series(self) -> bool:
+        """The request invites to a whole recurring series: propose for one occurrence."""
+        return self.calendar_item_type == "RecurringMaster"
 
 
 @dataclass
@@ -97,6 +103,9 @@ class Proposal:
     # The organizer declined it (``decline_proposal`` moves the MeetingResponse to
     # Deleted Items once the attendee is told).
     declined: bool = False
+    # The original start of the one occurrence of a series the proposal is for
+    # (the MeetingResponse's RecurrenceId); None for a single meeting.
+    recurrence_id: datetime | None = None
 
     @property
     def id(self) -> str:
@@ -164,3 +173,36 @@ class AcceptResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+@dataclass
+class Occurrence:
+    """A calendar item as a CalendarView lists it: a single meeting, or one occurrence or
+    exception of a series (never the master). A proposal is made for one of these when
+    the meeting recurs: the series' request offers none (MS-OXOCAL 3.1.4.8.4.1)."""
+
+    ref: ItemRef
+    subject: str
+    organizer: Person | None
+    start: datetime | None
+    end: datetime | None
+    location: str | None
+    allow_new_time_proposal: bool | None
+    calendar_item_type: str  # Single, Occurrence, Exception
+    recurrence_id: datetime | None  # an occurrence's original start
+    offers_propose_new_time: bool
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One meeting time GetUserAvailability suggests (SuggestionsViewOptions)."""
+
+    start: datetime
+    end: datetime
+    quality: str  # Excellent, Good, Fair, Poor
+    is_work_time: bool
+    conflicts: int  # attendees (of those asked about) busy, tentative or away then

@@ -138,6 +138,39 @@ def no_propose_for_organizer(run: Run) -> str:
     return " ".join(offered)
 
 
+@check("no-propose-on-series",
+       "A recurring series (its request) offers no ProposeNewTime; one of its occurrences does",
+       "[MS-OXOCAL] 3.1.4.8.4.1: a new time is proposed for one instance of a recurring meeting, "
+       "not for the whole series")
+def no_propose_on_series(run: Run) -> str:
+    subject = run.subject("series")
+    start, end = run.slot()
+    answer = run.organizer.call(
+        '<m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy"><m:Items><t:CalendarItem>'
+        f"<t:Subject>{subject}</t:Subject><t:Start>{iso(start)}</t:Start><t:End>{iso(end)}</t:End>"
+        f"<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>{run.target.attendee}</t:EmailAddress>"
+        "</t:Mailbox></t:Attendee></t:RequiredAttendees><t:Recurrence><t:DailyRecurrence><t:Interval>1"
+        f"</t:Interval></t:DailyRecurrence><t:NumberedRecurrence><t:StartDate>{start.date().isoformat()}"
+        "</t:StartDate><t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
+        "</t:CalendarItem></m:Items></m:CreateItem>")
+    expect(answer.response_codes == ["NoError"], f"CreateItem of a daily series: {answer.describe()}")
+    request = run.wait_for(run.attendee, "inbox", subject, "MeetingRequest")
+    on_series = run.response_objects(run.attendee, request.id)
+    expect("AcceptItem" in on_series, f"no AcceptItem on the series' request: {on_series}")
+    expect("ProposeNewTime" not in on_series, f"ProposeNewTime offered for the whole series: {on_series}")
+    series = run.wait_for(run.attendee, "calendar", subject, "CalendarItem")
+    got = run.attendee.call(
+        "<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>"
+        '<t:FieldURI FieldURI="item:ResponseObjects"/></t:AdditionalProperties></m:ItemShape><m:ItemIds>'
+        f'<t:OccurrenceItemId RecurringMasterId="{series.id}" InstanceIndex="2"/></m:ItemIds></m:GetItem>')
+    expect(got.response_codes == ["NoError"], f"GetItem of the second occurrence: {got.describe()}")
+    on_occurrence = [etree.QName(el).localname for el in got.xpath("//t:ResponseObjects/*")]
+    if run.info.has_proposals:
+        expect("ProposeNewTime" in on_occurrence,
+               f"build {run.info.build} should offer ProposeNewTime on an occurrence: {on_occurrence}")
+    return f"series: {' '.join(on_series)}; occurrence: {' '.join(on_occurrence)}"
+
+
 # --- the proposal --------------------------------------------------------------------------
 
 @check("proposal-returns-ids",

@@ -15,6 +15,7 @@ from typing import Any
 import falcon
 
 from ..directory import Directory
+from ..rules import budget
 from ..rules.engine import MeetingRules
 from ..rules.errors import RuleError
 from . import calendars, event_actions, events, messages, schedule, users
@@ -97,7 +98,8 @@ class GraphApplication:
 
     def __call__(self, environ, start_response):
         environ["PATH_INFO"] = self._canonical(environ.get("PATH_INFO") or "/")
-        return self.app(environ, start_response)
+        with budget.request_budget(self.rules.limits.max_request_seconds):
+            return self.app(environ, start_response)
 
     def _canonical(self, path: str) -> str:
         """Literal segments matched case-insensitively (``calendarGroups``, ``tentativelyAccept``):

@@ -40,6 +40,7 @@ _RULES: dict[str, tuple[int, str]] = {
     E.STALE_CHANGE_KEY: (412, "ErrorIrresolvableConflict"),
     E.NOT_ORGANIZER: (400, "ErrorInvalidRequest"),
     E.INVALID_FIELD_VALUE: (400, "ErrorInvalidProperty"),
+    E.TIMEOUT: (504, "ErrorTimeoutExpired"),
 }
 
 

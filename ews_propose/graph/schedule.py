@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from ..rules import clock
-from ..rules.availability import WORKING_HOURS, merged_free_busy, suggest_times
+from ..rules.availability import WORKING_HOURS, WorkingHours, merged_free_busy, suggest_times
+from ..rules.zones import windows_id
 from . import ids
 from .common import ctx_of, read_body, send_json, target
 from .errors import GraphError
@@ -20,9 +21,18 @@ MAX_SCHEDULES = 100  # as GetUserAvailability
 MAX_WINDOW = timedelta(days=42)
 
 
-def _working_hours() -> dict[str, Any]:
-    return {"daysOfWeek": list(WORKING_HOURS.days), "startTime": WORKING_HOURS.start + ".0000000",
-            "endTime": WORKING_HOURS.end + ".0000000", "timeZone": {"name": WORKING_HOURS.zone}}
+def working_hours_of(ctx, address: str) -> WorkingHours:
+    """The mailbox's working hours: the directory TOML's ``working_hours``, else the default."""
+    mailbox = ctx.directory.get(address)
+    return (mailbox.working_hours if mailbox is not None else None) or WORKING_HOURS
+
+
+def _working_hours(ctx, address: str) -> dict[str, Any]:
+    """The mailbox's working hours as EWS GetUserAvailability gives them; the zone by its
+    Windows name, as Graph names it."""
+    hours = working_hours_of(ctx, address)
+    return {"daysOfWeek": list(hours.days), "startTime": hours.start + ".0000000",
+            "endTime": hours.end + ".0000000", "timeZone": {"name": windows_id(hours.zone)}}
 
 
 class GetSchedule:
@@ -58,7 +68,7 @@ class GetSchedule:
                 if not e.is_private:  # private items show their time only, as in EWS
                     entry.update({"subject": e.subject, "location": e.location})
                 entry.update({
-                    "isMeeting": e.is_meeting, "isRecurring": False, "isException": False,
+                    "isMeeting": e.is_meeting, "isRecurring": e.is_recurring, "isException": e.is_exception,
                     "isReminderSet": e.reminder_is_set,
                     "start": date_time_time_zone(e.start, where),
                     "end": date_time_time_zone(e.end, where),
@@ -67,7 +77,7 @@ class GetSchedule:
                     entry["id"] = ids.rest_id(e.item_id)
                 items.append(entry)
             value.append({"scheduleId": address, "availabilityView": merged_free_busy(events, start, end, interval),
-                          "scheduleItems": items, "workingHours": _working_hours()})
+                          "scheduleItems": items, "workingHours": _working_hours(ctx, address)})
         send_json(req, resp, {"@odata.context": f"{ctx.service_root}/$metadata#Collection("
                               f"microsoft.graph.scheduleInformation)", "value": value})
 
@@ -128,7 +138,8 @@ class FindMeetingTimes:
         found = suggest_times(schedules, windows, duration, counted,
                               minimum_confidence=body.minimum_attendee_percentage,
                               max_candidates=body.max_candidates,
-                              working_hours_only=(constraint.activity_domain if constraint else "work") == "work")
+                              working_hours_only=(constraint.activity_domain if constraint else "work") == "work",
+                              hours=working_hours_of(ctx, me.smtp))
         where = ctx.out_zone
         suggestions = []
         for s in found:
@@ -149,17 +160,19 @@ class FindMeetingTimes:
                 entry["suggestionReason"] = _REASON.get(s.confidence, "Suggested because it is one of the "
                                                         "nearest times when most attendees are available.")
             suggestions.append(entry)
-        reason = "" if suggestions else _empty_reason(schedules, me.smtp, windows, duration)
+        reason = "" if suggestions else _empty_reason(schedules, me.smtp, windows, duration,
+                                                            working_hours_of(ctx, me.smtp))
         send_json(req, resp, {"@odata.context": f"{ctx.service_root}/$metadata#microsoft.graph."
                               f"meetingTimeSuggestionsResult", "emptySuggestionsReason": reason,
                               "meetingTimeSuggestions": suggestions})
 
 
-def _empty_reason(schedules: dict, organizer: str, windows: list, duration: timedelta) -> str:
+def _empty_reason(schedules: dict, organizer: str, windows: list, duration: timedelta,
+                  hours: WorkingHours = WORKING_HOURS) -> str:
     if any(events is None for events in schedules.values()):
         return "attendeesUnavailableOrUnknown"
-    if not suggest_times({}, windows, duration, []):
+    if not suggest_times({}, windows, duration, [], hours=hours):
         return "unknown"  # no candidate slot at all inside the windows and working hours
-    if not suggest_times({organizer: schedules[organizer]}, windows, duration, [organizer], 100.0):
+    if not suggest_times({organizer: schedules[organizer]}, windows, duration, [organizer], 100.0, hours=hours):
         return "organizerUnavailable"
     return "attendeesUnavailable"

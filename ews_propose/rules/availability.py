@@ -7,7 +7,7 @@ GetUserAvailability, later Graph getSchedule).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from .model import BUSY, FREE, OOF, TENTATIVE, Item
 
@@ -19,7 +19,8 @@ _DIGIT = {FREE: 0, WORKING_ELSEWHERE: 0, TENTATIVE: 1, BUSY: 2, OOF: 3, NO_DATA:
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """When a mailbox works. The directory has no per-mailbox hours yet: everyone works
+    """When a mailbox works: days, start and end (local "HH:MM:SS") in a zone (a Windows
+    id or IANA name). Per mailbox in the directory TOML (``working_hours``); by default
     Monday to Friday, 08:00 to 17:00 UTC (a project decision)."""
 
     days: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday")
@@ -29,6 +30,40 @@ class WorkingHours:
 
 
 WORKING_HOURS = WorkingHours()
+
+
+def parse_working_hours(data: object) -> WorkingHours:
+    """A directory entry's ``working_hours`` table: ``days`` (names), ``start``/``end``
+    ("HH:MM" or "HH:MM:SS"), ``zone``; ValueError names what is wrong."""
+    from .zones import zone_of
+
+    if not isinstance(data, dict):
+        raise ValueError("expected a table with days, start, end and zone")
+    unknown = sorted(set(data) - {"days", "start", "end", "zone"})
+    if unknown:
+        raise ValueError(f"unknown key(s): {', '.join(unknown)}")
+    days = data.get("days", list(WORKING_HOURS.days))
+    if not isinstance(days, list) or not days or any(
+            not isinstance(d, str) or d.lower() not in _WEEKDAYS for d in days):
+        raise ValueError(f"'days' must be a list of day names ({', '.join(_WEEKDAYS)})")
+
+    def clock(name: str) -> str:
+        value = data.get(name, getattr(WORKING_HOURS, name))
+        if not isinstance(value, str):
+            raise ValueError(f"'{name}' must be a time such as \"08:30\"")
+        try:
+            parsed = time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"'{name}' must be a time such as \"08:30\", got {value!r}") from None
+        return parsed.strftime("%H:%M:%S")
+
+    start, end = clock("start"), clock("end")
+    if end <= start:
+        raise ValueError("'end' must be after 'start'")
+    zone = data.get("zone", WORKING_HOURS.zone)
+    if not isinstance(zone, str) or zone_of(zone) is None:
+        raise ValueError(f"'zone' must be a Windows time zone id or an IANA name, got {zone!r}")
+    return WorkingHours(tuple(d.lower() for d in days), start, end, zone)
 
 
 @dataclass(frozen=True)
@@ -44,13 +79,16 @@ class Event:
     is_meeting: bool
     is_private: bool
     reminder_is_set: bool
+    is_recurring: bool = False  # an occurrence or exception of a series
+    is_exception: bool = False
 
 
 def events_of(items: list[Item]) -> list[Event]:
     """Calendar items overlapping a window, as events (cancelled ones are free time)."""
     return [
         Event(i.start, i.end, i.free_busy, i.id, i.subject, i.location, i.is_meeting,
-              i.sensitivity in ("Private", "Confidential"), i.reminder_is_set)
+              i.sensitivity in ("Private", "Confidential"), i.reminder_is_set,
+              i.calendar_type in ("occurrence", "exception"), i.calendar_type == "exception")
         for i in items
         if i.start is not None and i.end is not None and not i.is_cancelled
     ]
@@ -104,7 +142,11 @@ def availability_at(events: list[Event] | None, start: datetime, end: datetime) 
 
 
 def in_working_hours(start: datetime, end: datetime, hours: WorkingHours = WORKING_HOURS) -> bool:
-    """Whether [start, end) lies inside one working day (hours are in UTC here)."""
+    """Whether [start, end) lies inside one working day, in the hours' zone."""
+    from .zones import item_zone
+
+    zone = item_zone(hours.zone)
+    start, end = start.astimezone(zone), end.astimezone(zone)
     if start.date() != (end - timedelta(microseconds=1)).date():
         return False
     if _WEEKDAYS[start.weekday()] not in hours.days:
@@ -123,9 +165,10 @@ def suggest_times(
     max_candidates: int = 20,
     working_hours_only: bool = True,
     step: timedelta = timedelta(minutes=30),
+    hours: WorkingHours = WORKING_HOURS,
 ) -> list[Suggestion]:
     """Candidate slots of ``duration`` every ``step`` inside the windows (and the working
-    day, unless told otherwise), each with every person's availability; those whose
+    day of ``hours``, unless told otherwise), each with every person's availability; those whose
     confidence (the average over ``counted``) reaches ``minimum_confidence``, best first,
     then earliest."""
     found: list[Suggestion] = []
@@ -134,7 +177,7 @@ def suggest_times(
         start = _align(window_start, step)
         # Bounded arithmetic: a window ending near 9999-12-31 stops where time does.
         while start is not None and (end := _plus(start, duration)) is not None and end <= window_end:
-            if start >= window_start and start not in seen and (not working_hours_only or in_working_hours(start, end)):
+            if start >= window_start and start not in seen and (not working_hours_only or in_working_hours(start, end, hours)):
                 seen.add(start)
                 availability = {smtp: availability_at(events, start, end) for smtp, events in schedules.items()}
                 scores = [CONFIDENCE[availability[smtp]] for smtp in counted if smtp in availability]

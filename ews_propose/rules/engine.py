@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ..directory import Directory
 from ..store.base import Store, Transaction
-from . import clock, ids
+from . import cancellations, clock, ids, occurrences, series, zones
 from . import errors as E
 from .availability import Event, events_of
 from .errors import RuleError
@@ -94,7 +94,8 @@ MOVE_TO_DELETED = "move_to_deleted"
 UPDATABLE_FIELDS = frozenset(
     {"subject", "body", "body_type", "start", "end", "location", "allow_new_time_proposal", "is_all_day",
      "free_busy", "importance", "sensitivity", "categories", "is_read", "reminder_minutes",
-     "reminder_is_set", "extended", "in_reply_to", "culture", "message_fields", "reply_to"}
+     "reminder_is_set", "extended", "in_reply_to", "culture", "message_fields", "reply_to",
+     "time_zone", "end_time_zone", "recurrence"}
 )
 _TIME_FIELDS = frozenset({"start", "end", "is_all_day"})
 _ORGANIZER_ONLY_FIELDS = frozenset({"allow_new_time_proposal"})
@@ -154,6 +155,8 @@ class NewItem:
     culture: str = ""
     message_fields: dict = field(default_factory=dict)  # as Item.message_fields
     reply_to: list[Person] = field(default_factory=list)
+    end_time_zone: str = ""  # the zone of the end time (EWS EndTimeZone), when it differs
+    recurrence: dict | None = None  # a series' pattern (rules/recurrence.py Pattern.to_dict())
 
 
 @dataclass
@@ -200,10 +203,12 @@ class MeetingRules:
             return tx.counts(actor, folder)
 
     def calendar_view(
-        self, actor: str, folder: str, start: datetime, end: datetime
+        self, actor: str, folder: str, start: datetime, end: datetime, ending_at_start: bool = False
     ) -> list[Item]:
+        """Items and occurrences overlapping [start, end) (``ending_at_start``: and those
+        ending exactly at ``start``, as EWS's CalendarView shows them)."""
         with self.store.transaction(write=False) as tx:
-            return tx.calendar_view(actor, folder, start, end)
+            return occurrences.calendar_view(tx, actor, folder, start, end, ending_at_start)
 
     def schedule(self, smtp: str, start: datetime, end: datetime) -> list[Event] | None:
         """Anyone's free/busy events overlapping [start, end), or None for an unknown mailbox.
@@ -214,7 +219,7 @@ class MeetingRules:
         if mailbox is None:
             return None
         with self.store.transaction(write=False) as tx:
-            return events_of(tx.calendar_view(mailbox.smtp, CALENDAR, start, end))
+            return events_of(occurrences.calendar_view(tx, mailbox.smtp, CALENDAR, start, end))
 
     def actions(self, reader: str, item: Item, proposals_supported: bool) -> list[str]:
         """What ``reader`` may do with ``item`` (EWS ResponseObjects), in wire order.
@@ -245,7 +250,7 @@ class MeetingRules:
         # (this emulator has no recurring series yet, so every meeting is single).
         return (
             item.is_meeting or item.kind == MEETING_REQUEST
-        ) and item.allow_new_time_proposal and not item.is_organized_by(reader)
+        ) and item.allow_new_time_proposal and not item.is_organized_by(reader) and not series.is_series(item)
 
     # --- creating ------------------------------------------------------------------
 
@@ -254,6 +259,9 @@ class MeetingRules:
     ) -> Item:
         """The organizer's item; with attendees and a send mode, invitations go out."""
         self._check_times(new.start, new.end)
+        if new.is_all_day and new.start is not None and new.end is not None:
+            new.start, new.end = zones.snap_all_day(new.start, new.end, zones.item_zone(new.time_zone),
+                                                    zones.item_zone(new.end_time_zone or new.time_zone))
         now = self.now()
         owner = self._person(actor)
         # One entry (and so one copy) per mailbox, however often it is named: the first
@@ -299,7 +307,11 @@ class MeetingRules:
             reminder_minutes=new.reminder_minutes,
             reminder_is_set=new.reminder_is_set,
             time_zone=new.time_zone,
+            end_time_zone=new.end_time_zone,
+            recurrence=new.recurrence,
         )
+        if item.recurrence:
+            occurrences.place_series(item)
         with self.store.transaction() as tx:
             if attendees and send != SEND_NONE:
                 item.meeting_request_was_sent = True
@@ -375,6 +387,8 @@ class MeetingRules:
         self, tx: Transaction, actor: str, reference_id: str, reply: Reply, disposition: str
     ) -> ReplyResult:
         ref = self._owned(tx, actor, reference_id)
+        if series.is_single_instance(ref):
+            return series.respond_to_occurrence(self, tx, actor, ref, reply, disposition)
         if ref.kind not in (CALENDAR_ITEM, MEETING_REQUEST) or (
             ref.kind == CALENDAR_ITEM and not ref.is_meeting
         ):
@@ -458,6 +472,13 @@ class MeetingRules:
             raise RuleError(
                 E.END_BEFORE_START,
                 "The proposed end time must be after the proposed start time.",
+                response=reply.kind,
+            )
+        if series.is_series(meeting):
+            raise RuleError(
+                E.PROPOSALS_NOT_ALLOWED,
+                "A new time cannot be proposed for a whole recurring series; propose it for one "
+                "occurrence (MS-OXOCAL 3.1.4.8.4.1).",
                 response=reply.kind,
             )
         if not meeting.allow_new_time_proposal:
@@ -551,6 +572,8 @@ class MeetingRules:
             raise RuleError(E.INVALID_FIELD_VALUE, f"Cannot update {', '.join(sorted(unknown))}.")
         with self.store.transaction() as tx:
             item = self._owned(tx, actor, item_id)
+            if item.master_id:
+                return series.update_occurrence(self, tx, actor, item, change_key, changes, conflict, send)
             # Project decision: a stale ChangeKey is a conflict unless the client said
             # AlwaysOverwrite (Exchange may merge some AutoResolve cases; we never do).
             if change_key and change_key != item.change_key and conflict != ALWAYS_OVERWRITE:
@@ -579,7 +602,15 @@ class MeetingRules:
             for name, value in changes.items():
                 setattr(item, name, value)
             self._check_times(item.start, item.end)
-            time_changed = (item.start, item.end, item.is_all_day) != (old_start, old_end, old_all_day)
+            if item.is_all_day and item.start is not None and item.end is not None and (
+                    set(changes) & (_TIME_FIELDS | {"time_zone", "end_time_zone"})):
+                item.start, item.end = zones.snap_all_day(
+                    item.start, item.end, zones.item_zone(item.time_zone),
+                    zones.item_zone(item.end_time_zone or item.time_zone))
+            if "recurrence" in changes or (item.recurrence and set(changes) & _TIME_FIELDS):
+                series.repattern(item, changes)
+            time_changed = (item.start, item.end, item.is_all_day) != (old_start, old_end, old_all_day) or (
+                "recurrence" in changes)
             item.change_key = ids.new_change_key()
             if is_organizer_meeting and send != SEND_NONE:
                 item.sequence += 1
@@ -616,10 +647,16 @@ class MeetingRules:
         return keys - set(old), [a for k, a in old.items() if k not in keys]
 
     def delete_item(
-        self, actor: str, item_id: str, how: str = HARD_DELETE, send_cancellations: str = SEND_NONE
+        self, actor: str, item_id: str, how: str = HARD_DELETE, send_cancellations: str = SEND_NONE,
+        comment: str = "",
     ) -> None:
+        """Delete an item; the organizer's meeting (with a send mode) sends cancellations
+        carrying ``comment``. One occurrence leaves its series."""
         with self.store.transaction() as tx:
             item = self._owned(tx, actor, item_id)
+            if item.master_id:
+                series.delete_occurrence(self, tx, actor, item, send_cancellations, comment=comment)
+                return
             if (
                 item.kind == CALENDAR_ITEM
                 and item.is_meeting
@@ -627,7 +664,7 @@ class MeetingRules:
                 and send_cancellations != SEND_NONE
                 and not item.is_cancelled
             ):
-                self._send_cancellation(tx, item, save_copy=send_cancellations == SEND_AND_SAVE)
+                self._send_cancellation(tx, item, save_copy=send_cancellations == SEND_AND_SAVE, comment=comment)
             if how == MOVE_TO_DELETED and item.folder != DELETED:
                 item.folder = DELETED
                 item.change_key = ids.new_change_key()
@@ -646,10 +683,19 @@ class MeetingRules:
                 raise RuleError(E.NOT_ORGANIZER, "Only the organizer can cancel a meeting.")
             if item.is_cancelled:
                 raise RuleError(E.MEETING_CANCELLED, "The meeting was cancelled already.")
+            if item.master_id:  # one occurrence of a series: cancelled for that instance only
+                series.delete_occurrence(self, tx, actor, item, SEND_AND_SAVE, comment=comment)
+                return
             self._send_cancellation(tx, item, save_copy=True, comment=comment)
             item.folder = DELETED
             item.change_key = ids.new_change_key()
             tx.put(item)
+
+    def remove_from_calendar(self, actor: str, item_id: str) -> Item | None:
+        """The attendee's RemoveItem: a cancelled meeting leaves the calendar; the
+        cancellation notice, moved to Deleted Items, is returned (rules/cancellations.py)."""
+        with self.store.transaction() as tx:
+            return cancellations.remove_from_calendar(self, tx, actor, item_id)
 
     # --- delivery ------------------------------------------------------------------
 
@@ -730,6 +776,12 @@ class MeetingRules:
             is_cancelled=False,
             # Private / Confidential / Personal travel with every copy, and with updates.
             sensitivity=meeting.sensitivity,
+            time_zone=meeting.time_zone,
+            end_time_zone=meeting.end_time_zone,
+            recurrence=meeting.recurrence,
+            modified_occurrences=[dict(e, fields=dict(e["fields"])) for e in meeting.modified_occurrences],
+            deleted_occurrences=list(meeting.deleted_occurrences),
+            calendar_type=meeting.calendar_type,
         )
         if calendar_item is None:
             calendar_item = Item(
@@ -767,7 +819,7 @@ class MeetingRules:
             return
         busy = any(
             not _same_meeting(other, meeting) and other.free_busy not in (FREE,) and not other.is_cancelled
-            for other in tx.calendar_view(room, CALENDAR, meeting.start, meeting.end)
+            for other in series.room_conflicts(tx, room, meeting)
         )
         self._respond(tx, room, request.id, Reply(DECLINE if busy else ACCEPT), SEND_AND_SAVE_COPY)
 
@@ -812,6 +864,8 @@ class MeetingRules:
     # --- helpers -------------------------------------------------------------------
 
     def _owned(self, tx: Transaction, actor: str, item_id: str) -> Item:
+        if occurrences.parse_occurrence_id(item_id) is not None:
+            return series.owned_occurrence(self, tx, actor, item_id)
         if not ids.is_item_id(item_id):
             raise RuleError(E.ID_MALFORMED, "Id is malformed.")
         item = tx.get(item_id)

@@ -22,6 +22,10 @@ class Limits:
     # Bytes of items one GetItem answer may carry (repeated ids count each time).
     # Past it: ErrorTooManyObjectsOpened, then ErrorBatchProcessingStopped.
     max_response_bytes: int = 16 * 1024 * 1024
+    # Seconds one request may take (rules/budget.py), so that none holds the store's write
+    # lock longer: below the 30 s other writers wait for it before SQLite gives up. Past
+    # it: ErrorTimeoutExpired (Graph: 504), and what the request was changing is rolled back.
+    max_request_seconds: float = 20.0
 
 
 DEFAULT_LIMITS = Limits()

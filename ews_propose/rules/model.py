@@ -70,6 +70,11 @@ ACT_FORWARD = "forward"
 ACT_CANCEL = "cancel"
 ACT_REMOVE = "remove"
 
+# Calendar item types (EWS CalendarItemType; "" is Single)
+RECURRING_MASTER = "recurring_master"
+OCCURRENCE = "occurrence"
+EXCEPTION = "exception"
+
 
 @dataclass
 class Person:
@@ -148,6 +153,20 @@ class Item:
     proposed_end: datetime | None = None
     is_out_of_date: bool = False
     has_been_processed: bool = False
+    # the zone the end time was given in (EWS EndTimeZone); empty: as time_zone
+    end_time_zone: str = ""
+    # recurrence (rules/recurrence.py, rules/occurrences.py): a series' master keeps the
+    # pattern and its exceptions; occurrences are worked out from it when read
+    recurrence: dict | None = None
+    modified_occurrences: list[dict] = field(default_factory=list)  # {"original_start", "fields"}
+    deleted_occurrences: list[str] = field(default_factory=list)  # original starts, UTC text
+    # the organizer's record of answers to one occurrence: {"original_start", "smtp",
+    # "response", "last_response_time", "proposed_start", "proposed_end"} (UTC text)
+    occurrence_answers: list[dict] = field(default_factory=list)
+    calendar_type: str = ""  # "" single | recurring_master | occurrence | exception
+    recurrence_id: datetime | None = None  # an occurrence's original start (also on its messages)
+    master_id: str | None = None  # an occurrence's series master
+    instance_index: int = 0  # an occurrence's 1-based place in its series
 
     def attendee(self, smtp: str) -> Attendee | None:
         smtp = smtp.lower()
@@ -174,6 +193,7 @@ _DATETIME_FIELDS = {
     "proposed_start",
     "proposed_end",
     "last_response_time",
+    "recurrence_id",
 }
 
 

@@ -10,7 +10,8 @@ from ..rules.errors import RuleError
 _RESPONSE_WORD = {"accept": "Accept", "tentative": "Tentative", "decline": "Decline"}
 # ErrorInvalidItemForOperation... as Microsoft's ResponseCodeType spells them (Tentative, not
 # TentativelyAcceptItem).
-_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "Tentative", "decline": "DeclineItem"}
+_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "Tentative", "decline": "DeclineItem",
+                  "remove": "RemoveItem"}
 
 # Rule reason -> EWS ResponseCode. "{R}" is Accept/Tentative/Decline, "{E}" the reply element.
 _CODES = {
@@ -41,6 +42,11 @@ _CODES = {
     R.INVALID_EXPORT: "ErrorCorruptData",  # ResponseCodeType has no ErrorInvalidBase64
     R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
     R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
+    R.TIMEOUT: "ErrorTimeoutExpired",
+    R.INVALID_RECURRENCE: "ErrorCalendarInvalidRecurrence",
+    R.OCCURRENCE_OUT_OF_RANGE: "ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange",
+    R.OCCURRENCE_DELETED: "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+    R.NOT_RECURRING: "ErrorItemNotFound",
 }
 # A default folder cannot be deleted / moved / changed
 _DISTINGUISHED_CODES = {"deleted": "ErrorDeleteDistinguishedFolder", "moved": "ErrorMoveDistinguishedFolder",

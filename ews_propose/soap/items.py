@@ -18,6 +18,8 @@ from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
 from ..versions import Build, gate, schema_has_element
+from . import calendar_fields
+from . import recurrence as wire_recurrence
 from .extended import read_property, read_uri, write_properties
 from .xml import (
     TYPES_NS,
@@ -457,7 +459,8 @@ _TABLE: list[tuple[str, str, Callable[[str], Writer], bool, str | None]] = [
     ("calendar:AllowNewTimeProposal", "AllowNewTimeProposal", _bool("allow_new_time_proposal"), True, None),
     ("calendar:IsOnlineMeeting", "IsOnlineMeeting", _const("false"), True, None),
 ]
-FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat) for uri, el, make, default, feat in _TABLE}
+FIELDS: dict[str, Field] = {uri: Field(uri, el, make(el), default, feat)
+                             for uri, el, make, default, feat in _TABLE + calendar_fields.TABLE + wire_recurrence.TABLE}
 _BY_ELEMENT = {f.element: f for f in FIELDS.values()}
 # Element names that two item types define differently are listed by FieldURI.
 _BY_ELEMENT["message:IsResponseRequested"] = FIELDS["message:IsResponseRequested"]
@@ -471,17 +474,19 @@ _MESSAGE = ["Sender", "ToRecipients", "CcRecipients", "BccRecipients", "IsReadRe
             "IsDeliveryReceiptRequested", "ConversationTopic", "From", "InternetMessageId", "IsRead",
             "message:IsResponseRequested", "References", "ReplyTo"]
 _MEETING_MESSAGE = ["AssociatedCalendarItemId", "IsDelegated", "IsOutOfDate", "HasBeenProcessed",
-                    "ResponseType", "UID", "DateTimeStamp"]
-_CALENDAR_CORE = ["Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
+                    "ResponseType", "UID", "RecurrenceId", "DateTimeStamp"]
+_CALENDAR_CORE = ["Start", "End", "OriginalStart", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "IsMeeting",
                   "IsCancelled", "IsRecurring", "MeetingRequestWasSent"]
 _CALENDAR_PEOPLE = ["CalendarItemType", "MyResponseType", "Organizer", "RequiredAttendees",
-                    "OptionalAttendees", "Resources", "Duration", "AppointmentSequenceNumber",
-                    "AppointmentState", "AllowNewTimeProposal", "IsOnlineMeeting"]
+                    "OptionalAttendees", "Resources", "Duration", "TimeZone", "AppointmentSequenceNumber",
+                    "AppointmentState", "Recurrence", "FirstOccurrence", "LastOccurrence",
+                    "ModifiedOccurrences", "DeletedOccurrences", "MeetingTimeZone", "StartTimeZone", "EndTimeZone",
+                    "AllowNewTimeProposal", "IsOnlineMeeting", "StartTimeZoneId", "EndTimeZoneId"]
 
 WIRE_ORDER: dict[str, list[Field]] = {
     kind: [_BY_ELEMENT[name] for name in names]
     for kind, names in {
-        m.CALENDAR_ITEM: _ITEM + ["UID", "DateTimeStamp"] + _CALENDAR_CORE + ["calendar:IsResponseRequested"]
+        m.CALENDAR_ITEM: _ITEM + ["UID", "RecurrenceId", "DateTimeStamp"] + _CALENDAR_CORE + ["calendar:IsResponseRequested"]
         + _CALENDAR_PEOPLE,
         m.MESSAGE: _ITEM + _MESSAGE,
         m.MEETING_REQUEST: _ITEM + _MESSAGE + _MEETING_MESSAGE
@@ -644,6 +649,8 @@ def read_new_item(el: etree._Element) -> NewItem:
     new = NewItem(kind=kind)
     if kind != m.CALENDAR_ITEM:  # only calendar items have a reminder unless one is given
         new.reminder_is_set, new.reminder_minutes = False, 0
+    else:
+        calendar_fields.read_zones(new, el)
     for child in el:
         if not isinstance(child.tag, str):
             continue
@@ -685,7 +692,8 @@ def read_new_item(el: etree._Element) -> NewItem:
         elif name == "BccRecipients":
             new.bcc = read_recipients(child)
         elif kind == m.CALENDAR_ITEM:
-            _read_calendar_field(new, name, child)
+            with calendar_fields.zone_for(new, name):
+                _read_calendar_field(new, name, child)
     if kind == m.CALENDAR_ITEM:
         if new.start is None or new.end is None:
             missing = "Start" if new.start is None else "End"
@@ -714,6 +722,8 @@ def _read_calendar_field(new: NewItem, name: str, child: etree._Element) -> None
         new.attendees += read_attendees(child, m.OPTIONAL)
     elif name == "Resources":
         new.attendees += read_attendees(child, m.RESOURCE)
+    elif name == "Recurrence":
+        new.recurrence = wire_recurrence.read_recurrence(child)
 
 
 REPLY_ELEMENTS = {"AcceptItem": m.ACCEPT, "TentativelyAcceptItem": m.TENTATIVE, "DeclineItem": m.DECLINE}
@@ -788,9 +798,13 @@ UPDATE_FIELDS: dict[str, tuple[str, Callable[[etree._Element], object]]] = {
     "calendar:LegacyFreeBusyStatus": (
         "free_busy", lambda c: parse_enum(c, c.text, FREE_BUSY_IN, "LegacyFreeBusyStatus")),
     "calendar:AllowNewTimeProposal": ("allow_new_time_proposal", parse_bool),
+    "calendar:StartTimeZone": ("time_zone", calendar_fields.read_zone_value),
+    "calendar:MeetingTimeZone": ("time_zone", calendar_fields.read_zone_value),
+    "calendar:EndTimeZone": ("end_time_zone", calendar_fields.read_zone_value),
+    "calendar:Recurrence": ("recurrence", wire_recurrence.read_recurrence),
 }
 _CLEARED = {"subject": "", "body": ("", "Text"), "location": "", "categories": [], "in_reply_to": "",
-            "culture": "", "reply_to": []}
+            "culture": "", "reply_to": [], "recurrence": None}
 
 
 def read_changes(item_change: etree._Element) -> dict[str, object]:
@@ -803,6 +817,7 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
         raise SchemaViolation("The element 'ItemChange' is missing its required child 'Updates'.", item_change)
     changes: dict[str, object] = {}
     header_ops: list[tuple[str, str | None]] = []
+    zones = calendar_fields.update_zones(updates)  # a zone set here governs zone-less Start/End
     for op in updates:
         if not isinstance(op.tag, str):
             continue
@@ -847,7 +862,8 @@ def read_changes(item_change: etree._Element) -> dict[str, object]:
             value_el = next((c for c in holder if isinstance(c.tag, str)), None)
         if value_el is None:
             raise SchemaViolation(f"SetItemField for {uri} carries no value.", op)
-        changes[field_name] = read(value_el)
+        with calendar_fields.update_zone_for(zones, uri):
+            changes[field_name] = read(value_el)
     if "body" in changes:
         changes["body"], changes["body_type"] = changes["body"]  # type: ignore[misc]
     if header_ops:
@@ -862,12 +878,9 @@ def parse_item_ids(holder: etree._Element | None, tag: str = "ItemIds") -> list[
     for child in holder:
         if not isinstance(child.tag, str):
             continue
-        if child.tag != T + "ItemId":
+        if localname(child) not in wire_recurrence.ID_ELEMENTS:
             raise SchemaViolation(f"The element '{localname(child)}' is not supported in {tag}.", child)
-        item_id = child.get("Id")
-        if item_id is None:
-            raise SchemaViolation("The required attribute 'Id' is missing.", child)
-        out.append((item_id, child.get("ChangeKey")))
+        out.append(wire_recurrence.item_id_of(child))
     return out
 
 

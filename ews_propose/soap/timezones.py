@@ -10,6 +10,7 @@ Answers are always UTC with ``Z``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
@@ -188,3 +189,91 @@ def _switches(zone: tzinfo, year: int) -> list[tuple[datetime, timedelta, timede
             before = after
         moment = following
     return found
+
+
+# --- the zones of calendar items (StartTimeZone / EndTimeZone / MeetingTimeZone) -------
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+DAY_ORDERS = ("First", "Second", "Third", "Fourth", "Last")
+
+
+def item_zone_id(el: etree._Element) -> str:
+    """The Windows zone id a StartTimeZone/EndTimeZone (TimeZoneDefinitionType) or a
+    MeetingTimeZone (TimeZoneType) names; ErrorTimeZone when it names none we know.
+
+    Zones are taken by their id (what Exchange's clients send); a definition made only
+    of periods and transitions, without a known id, is refused rather than guessed at.
+    """
+    name = localname_of(el)
+    zone_id = el.get("Id")
+    if name == "MeetingTimeZone":
+        zone_id = el.get("TimeZoneName") or zone_id  # exchangelib writes Id here too
+    if not zone_id:
+        raise EwsFault("ErrorTimeZone", f"The {name} names no time zone id; this emulator takes "
+                                        "time zones by their Windows id (e.g. 'W. Europe Standard Time').")
+    windows_zone(zone_id)  # refuses an unknown id
+    return "UTC" if zone_id == "GMT" else zone_id
+
+
+def localname_of(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def zone_display_name(zone_id: str) -> str:
+    return _definition(zone_id).display_name
+
+
+@lru_cache(maxsize=256)
+def _definition(zone_id: str) -> ZoneDefinition:
+    return zone_definition(zone_id, datetime.now(UTC).year)
+
+
+def _duration(minutes: int) -> str:
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}PT{hours}H{rest}M" if rest else f"{sign}PT{hours}H"
+
+
+def meeting_time_zone_xml(zone_id: str, tag: str = "MeetingTimeZone") -> str:
+    """Exchange 2007's TimeZoneType: a base offset (UTC = local + BaseOffset) and, for a
+    zone with daylight saving, the yearly Standard/Daylight changes."""
+    d = _definition(zone_id)
+    out = [f'<t:{tag} TimeZoneName="{zone_id}"><t:BaseOffset>{_duration(-d.standard_minutes)}</t:BaseOffset>']
+    if d.daylight_minutes is not None and len(d.rules) == 2:
+        by_kind = {rule.to_daylight: rule for rule in d.rules}
+        for label, to_daylight, minutes in (("Standard", False, 0),
+                                            ("Daylight", True, d.standard_minutes - d.daylight_minutes)):
+            rule = by_kind[to_daylight]
+            index = "Last" if rule.occurrence == -1 else DAY_ORDERS[min(rule.occurrence, 5) - 1]
+            seconds = int(rule.at.total_seconds())
+            out.append(f"<t:{label}><t:Offset>{_duration(minutes) if minutes else 'PT0M'}</t:Offset>"
+                       f"<t:RelativeYearlyRecurrence><t:DaysOfWeek>{WEEKDAYS[rule.weekday]}</t:DaysOfWeek>"
+                       f"<t:DayOfWeekIndex>{index}</t:DayOfWeekIndex><t:Month>{MONTHS[rule.month - 1]}</t:Month>"
+                       f"</t:RelativeYearlyRecurrence>"
+                       f"<t:Time>{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00</t:Time></t:{label}>")
+    out.append(f"</t:{tag}>")
+    return "".join(out)
+
+
+def serializable_zone_xml(zone_id: str, tag: str = "TimeZone") -> str:
+    """A zone as GetUserAvailability's SerializableTimeZone (UTC = local + Bias), from
+    tzdata; a zone without daylight saving gets the placeholder transitions Exchange writes
+    for one (January's first Monday, December's last Sunday, no bias), which exchangelib maps."""
+    d = _definition(zone_id)
+
+    def period(label: str, bias: int, rule: ZoneRule | None) -> str:
+        if rule is None:  # Exchange's placeholder transitions, both with zero bias
+            order, month, weekday = (1, 1, "Monday") if label == "StandardTime" else (5, 12, "Sunday")
+            return (f"<t:{label}><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>{order}</t:DayOrder>"
+                    f"<t:Month>{month}</t:Month><t:DayOfWeek>{weekday}</t:DayOfWeek></t:{label}>")
+        seconds = int(rule.at.total_seconds())
+        order = 5 if rule.occurrence == -1 else rule.occurrence
+        return (f"<t:{label}><t:Bias>{bias}</t:Bias><t:Time>{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:00"
+                f"</t:Time><t:DayOrder>{order}</t:DayOrder><t:Month>{rule.month}</t:Month>"
+                f"<t:DayOfWeek>{WEEKDAYS[rule.weekday]}</t:DayOfWeek></t:{label}>")
+
+    rules = {rule.to_daylight: rule for rule in d.rules} if d.daylight_minutes is not None else {}
+    daylight_bias = (d.standard_minutes - d.daylight_minutes) if d.daylight_minutes is not None else 0
+    return (f"<t:{tag}><t:Bias>{-d.standard_minutes}</t:Bias>" + period("StandardTime", 0, rules.get(False))
+            + period("DaylightTime", daylight_bias, rules.get(True)) + f"</t:{tag}>")

@@ -46,6 +46,13 @@ class Transaction(ABC):
                folder: str | None = None) -> list[Item]:
         """A mailbox's items of the meeting ``uid`` (of these kinds, in this folder), oldest first."""
 
+    def recurring_masters(self, mailbox: str, folder: str) -> list[Item]:
+        """The folder's recurring series (calendar items with a recurrence pattern).
+
+        A default for any store; a store may answer it from an index instead."""
+        items, _ = self.list_folder(mailbox, folder)
+        return [i for i in items if i.kind == "calendar_item" and i.recurrence]
+
 
     # --- folders a mailbox's owner created (the default tree is the rules' own) ---
 

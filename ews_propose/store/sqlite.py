@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from ..rules import budget
 from ..rules.model import Item, format_utc, from_record, shifted, to_record
 from .base import Store, Transaction
 
@@ -56,6 +57,8 @@ CREATE INDEX IF NOT EXISTS items_uid ON items (mailbox, uid, kind, folder);
 CREATE INDEX IF NOT EXISTS items_unread ON items (mailbox, folder, unread);
 CREATE INDEX IF NOT EXISTS folders_mailbox ON folders (mailbox, parent);
 CREATE INDEX IF NOT EXISTS items_long ON items (mailbox, folder, start) WHERE long_item = 1;
+CREATE INDEX IF NOT EXISTS items_series ON items (mailbox, folder, start)
+    WHERE kind = 'calendar_item' AND json_extract(data, '$.recurrence') IS NOT NULL;
 """
 # An item lasting longer than this is "long": calendar views find ordinary items in a
 # bounded range of the start index, and long ones (rare) through an index of their own.
@@ -141,6 +144,7 @@ class _SqliteTransaction(Transaction):
         return from_record(json.loads(row[0])) if row else None
 
     def put(self, item: Item) -> None:
+        budget.check()
         self._conn.execute(
             'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread,'
             " long_item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -158,6 +162,7 @@ class _SqliteTransaction(Transaction):
         )
 
     def delete(self, item_id: str) -> None:
+        budget.check()
         self._conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
 
     def list_folder(
@@ -172,7 +177,7 @@ class _SqliteTransaction(Transaction):
             " ORDER BY received DESC, rowid DESC LIMIT ? OFFSET ?",
             (*key, -1 if limit is None else limit, offset),
         ).fetchall()
-        return [from_record(json.loads(r[0])) for r in rows], total
+        return _decoded(rows), total
 
     def counts(self, mailbox: str, folder: str) -> tuple[int, int]:
         total, unread = self._conn.execute(
@@ -196,7 +201,7 @@ class _SqliteTransaction(Transaction):
             ' AND start < ? AND "end" > ? ORDER BY 2, 3',
             (*key, earliest, last, first, *key, last, first),
         ).fetchall()
-        return [from_record(json.loads(r[0])) for r in rows]
+        return _decoded(rows)
 
     def by_uid(self, mailbox: str, uid: str, kinds: tuple[str, ...] | None = None,
                folder: str | None = None) -> list[Item]:
@@ -209,8 +214,18 @@ class _SqliteTransaction(Transaction):
             sql += " AND folder = ?"
             args.append(folder)
         rows = self._conn.execute(sql + " ORDER BY rowid", args).fetchall()
-        return [from_record(json.loads(r[0])) for r in rows]
+        return _decoded(rows)
 
+
+    def recurring_masters(self, mailbox: str, folder: str) -> list[Item]:
+        # The series of a folder, through a partial index of their own (items_series): a
+        # calendar view reads no row of the single items.
+        rows = self._conn.execute(
+            "SELECT data FROM items WHERE mailbox = ? AND folder = ? AND kind = 'calendar_item'"
+            " AND json_extract(data, '$.recurrence') IS NOT NULL ORDER BY start, rowid",
+            (mailbox.lower(), folder),
+        ).fetchall()
+        return [from_record(json.loads(r[0])) for r in rows]
 
     def get_folder(self, folder_id: str) -> dict | None:
         row = self._conn.execute("SELECT data FROM folders WHERE id = ?", (folder_id,)).fetchone()
@@ -243,6 +258,27 @@ class _SqliteTransaction(Transaction):
     def put_setting(self, mailbox: str, name: str, value: object) -> None:
         self._conn.execute("INSERT OR REPLACE INTO settings (mailbox, name, value) VALUES (?, ?, ?)",
                            (mailbox.lower(), name, json.dumps(value, separators=(",", ":"))))
+
+
+def _decoded(rows: list) -> list[Item]:
+    """Items from rows whose first column is the record, the request's budget checked
+    every few hundred rows."""
+    items = []
+    for n, row in enumerate(rows):
+        if n % 256 == 255:
+            budget.check()
+        items.append(from_record(json.loads(row[0])))
+    return items
+
+
+def _interrupt_when_spent() -> int:
+    # SQLite's progress handler: a non-zero answer interrupts the running statement.
+    return 1 if budget.expired() else 0
+
+
+# SQLite virtual machine steps between two budget checks inside one statement (about a
+# millisecond of work).
+_PROGRESS_STEPS = 20_000
 
 
 class SqliteStore(Store):
@@ -309,6 +345,7 @@ class SqliteStore(Store):
         if self._memory:
             if not self._connections:
                 conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+                conn.set_progress_handler(_interrupt_when_spent, _PROGRESS_STEPS)
                 self._connections.append(conn)
             return self._connections[0]
         conn = getattr(self._local, "conn", None)
@@ -318,6 +355,7 @@ class SqliteStore(Store):
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.set_progress_handler(_interrupt_when_spent, _PROGRESS_STEPS)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -334,11 +372,20 @@ class SqliteStore(Store):
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield _SqliteTransaction(conn)
+            except sqlite3.OperationalError as exc:
+                spent = budget.expired()  # the progress handler stopped a statement
+                with budget.suspended():
+                    conn.execute("ROLLBACK")
+                if spent:
+                    raise budget.timeout_error() from exc
+                raise
             except BaseException:
-                conn.execute("ROLLBACK")
+                with budget.suspended():
+                    conn.execute("ROLLBACK")
                 raise
             else:
-                conn.execute("COMMIT")
+                with budget.suspended():
+                    conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

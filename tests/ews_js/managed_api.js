@@ -68,6 +68,58 @@ const steps = {
     return { requests: out };
   },
 
+  // GetUserAvailability with free/busy and suggestions: the organizer checks who is
+  // free before proposing or moving (ATTENDEES, START, END, DURATION minutes).
+  async suggest(s) {
+    const people = process.env.ATTENDEES.split(",").map((who) => new ews.AttendeeInfo(who));
+    const window = new ews.TimeWindow(new ews.DateTime(process.env.START), new ews.DateTime(process.env.END));
+    const options = new ews.AvailabilityOptions();
+    options.MeetingDuration = Number(process.env.DURATION);
+    options.MaximumSuggestionsPerDay = 48;
+    options.GoodSuggestionThreshold = 25;
+    options.MinimumSuggestionQuality = ews.SuggestionQuality.Poor;
+    options.DetailedSuggestionsWindow = window;
+    const results = await s.GetUserAvailability(people, window, ews.AvailabilityData.FreeBusyAndSuggestions,
+      options);
+    const hours = [];
+    for (const a of results.AttendeesAvailability.Responses) {
+      const w = a.WorkingHours;
+      hours.push(w ? { days: w.DaysOfTheWeek.map((d) => ews.DayOfTheWeek[d]),
+                       start: w.StartTime.TotalMinutes, end: w.EndTime.TotalMinutes } : null);
+    }
+    const days = results.Suggestions.map((day) => ({
+      quality: ews.SuggestionQuality[day.Quality],
+      times: day.TimeSuggestions.map((t) => ({ at: iso(t.MeetingTime), quality: ews.SuggestionQuality[t.Quality],
+                                               work: t.IsWorkTime, conflicts: t.Conflicts.length })),
+    }));
+    return { hours, days };
+  },
+
+  // The organizer cancels a meeting (MEETING_ID), or with INDEX one occurrence of the
+  // series (Appointment.BindToOccurrence), sending COMMENT with the cancellation.
+  async cancel(s) {
+    const meeting = process.env.INDEX
+      ? await ews.Appointment.BindToOccurrence(s, new ews.ItemId(process.env.MEETING_ID), Number(process.env.INDEX))
+      : await ews.Appointment.Bind(s, new ews.ItemId(process.env.MEETING_ID));
+    await meeting.CancelMeeting(process.env.COMMENT);
+    return { cancelled: iso(meeting.Start), type: ews.AppointmentType[meeting.AppointmentType] };
+  },
+
+  // The attendee reads the newest MeetingCancellation in the Inbox and removes the
+  // meeting from the calendar; then lists the calendar's subjects.
+  async remove(s) {
+    const view = new ews.ItemView(50);
+    view.OrderBy.Add(ews.ItemSchema.DateTimeReceived, ews.SortDirection.Descending);
+    const found = await s.FindItems(ews.WellKnownFolderName.Inbox, view);
+    const notice = found.Items.find((i) => (i.ItemClass || "").startsWith("IPM.Schedule.Meeting.Canceled"));
+    if (!notice) throw new Error("no MeetingCancellation in the Inbox");
+    const cancellation = await ews.MeetingCancellation.Bind(s, notice.Id);
+    const body = cancellation.Body ? cancellation.Body.Text : "";
+    await cancellation.RemoveMeetingFromCalendar();
+    const left = await s.FindItems(ews.WellKnownFolderName.Calendar, new ews.ItemView(50));
+    return { subject: cancellation.Subject, body, calendar: left.Items.map((i) => i.Subject) };
+  },
+
   // SOAP Autodiscover with an explicit URL: what the Managed API does after DNS.
   async autodiscover() {
     const ad = new ews.AutodiscoverService(new ews.Uri(process.env.AUTODISCOVER_URL),

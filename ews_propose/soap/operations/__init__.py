@@ -9,8 +9,10 @@ from collections.abc import Callable
 from lxml import etree
 from spyne import AnyXml, Service, rpc
 
+from ...rules import budget
+from ...rules.errors import RuleError
 from ..context import EwsRequest
-from ..errors import EwsFault, ItemError, schema_fault
+from ..errors import EwsFault, ItemError, response_code, schema_fault
 from ..xml import SchemaViolation, position, reading_in
 
 log = logging.getLogger("ews_propose.soap")
@@ -29,7 +31,7 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
     def method(ctx, request):
         try:
             req = EwsRequest(ctx)
-            with reading_in(req.zone):
+            with reading_in(req.zone), budget.request_budget(req.rules.limits.max_request_seconds):
                 return handler(req, request)
         except SchemaViolation as exc:
             line, column = exc.line, exc.column
@@ -40,6 +42,8 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
             raise
         except ItemError as exc:  # a problem with the request as a whole (its shape, ...)
             raise EwsFault(exc.code, exc.message) from None
+        except RuleError as exc:  # refused as a whole (the time budget spent, ...)
+            raise EwsFault(response_code(exc), exc.message) from None
         except Exception:
             # A defect: keep the traceback in the server log, answer with a fault.
             log.exception("%s failed", name)

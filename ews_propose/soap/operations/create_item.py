@@ -52,6 +52,8 @@ class _Planned:
     error: ItemError | None = None
     response: Response | None = None
     cancel: bool = False
+    remove: bool = False  # RemoveItem: a cancelled meeting off the attendee's calendar
+    comment: str = ""  # CancelCalendarItem's Body
 
 
 def CreateItem(req: EwsRequest, request):
@@ -97,16 +99,25 @@ def _plan(req: EwsRequest, el: etree._Element) -> _Planned:
     name = localname(el)
     if name in ("CalendarItem", "Message", "Item"):
         try:
-            return _Planned(el, new=read_new_item(el))
+            new = read_new_item(el)
         except ItemError as exc:  # a value this item cannot have: this item's error alone
             return _Planned(el, error=exc)
+        if new.kind == m.CALENDAR_ITEM and not new.time_zone and req.time_zone:
+            new.time_zone = req.time_zone  # zone-less times were read in TimeZoneContext's zone
+        return _Planned(el, new=new)
     if name in RESPONSE_ELEMENTS:
         return _Planned(el, response=_read_response(el, RESPONSE_ELEMENTS[name]))
-    if name == "CancelCalendarItem":
+    if name in ("CancelCalendarItem", "RemoveItem"):
         ref = el.find(T + "ReferenceItemId")
         if ref is None or ref.get("Id") is None:
-            raise SchemaViolation("The element 'CancelCalendarItem' needs a ReferenceItemId with an Id.", el)
-        return _Planned(el, reference=ref.get("Id"), cancel=True)
+            raise SchemaViolation(f"The element '{name}' needs a ReferenceItemId with an Id.", el)
+        if name == "RemoveItem":
+            return _Planned(el, reference=ref.get("Id"), remove=True)
+        body = el.find(T + "NewBodyContent")  # the documented place; the Managed API writes Body
+        if body is None:
+            body = el.find(T + "Body")
+        comment = read_body(body)[0] if body is not None else ""
+        return _Planned(el, reference=ref.get("Id"), cancel=True, comment=comment)
     if name in REPLY_ELEMENTS:
         reference, reply = read_reply(el, lambda child: _proposals_open(req, child))
         return _Planned(el, reply=reply, reference=reference)
@@ -161,7 +172,10 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
             return [result.draft]
         return [i for i in (result.calendar_item, result.request) if i is not None]
     if p.cancel:
-        return _cancel(req, p.reference or "", disposition)
+        return _cancel(req, p.reference or "", disposition, p.comment)
+    if p.remove:
+        moved = req.rules.remove_from_calendar(req.actor, p.reference or "")
+        return [moved] if moved is not None else []
     if p.response is not None:
         subject, body, body_type, to, cc, bcc = req.mailbox.compose(req.actor, p.response)
         p.new = NewItem(kind=m.MESSAGE, subject=subject, body=body, body_type=body_type, to=to, cc=cc, bcc=bcc,
@@ -191,9 +205,10 @@ def _carry_out(req: EwsRequest, p: _Planned, disposition, invitations, saved_fol
     return [saved_item] if disposition == rules.SAVE_ONLY and saved_item is not None else []
 
 
-def _cancel(req: EwsRequest, reference: str, disposition) -> list[m.Item]:
-    """The organizer cancels a meeting: cancellations go out, the meeting is deleted; the
-    answer names the cancellation kept in Sent Items (when a copy is saved)."""
+def _cancel(req: EwsRequest, reference: str, disposition, comment: str = "") -> list[m.Item]:
+    """The organizer cancels a meeting (or one occurrence of a series): cancellations
+    carrying ``comment`` go out, the meeting is deleted (the occurrence leaves its series);
+    the answer names the cancellation kept in Sent Items (when a copy is saved)."""
     meeting = req.rules.get_item(req.actor, reference)
     if meeting.kind != m.CALENDAR_ITEM or not meeting.is_organized_by(req.actor) or meeting.is_cancelled:
         raise ItemError("ErrorInvalidItemForOperationCancelItem",
@@ -201,11 +216,14 @@ def _cancel(req: EwsRequest, reference: str, disposition) -> list[m.Item]:
     if not meeting.attendees:
         raise ItemError("ErrorInvalidRecipients", "The meeting has no attendees to send a cancellation to.")
     save = disposition in (None, rules.SEND_AND_SAVE_COPY, rules.SAVE_ONLY)
-    req.rules.delete_item(req.actor, reference, rules.HARD_DELETE, rules.SEND_AND_SAVE if save else rules.SEND)
+    req.rules.delete_item(req.actor, reference, rules.HARD_DELETE, rules.SEND_AND_SAVE if save else rules.SEND,
+                          comment=comment)
     if not save:
         return []
     sent, _ = req.rules.list_folder(req.actor, m.SENT, rules.View())
-    return [i for i in sent if i.kind == m.MEETING_CANCELLATION and i.uid == meeting.uid][:1]
+    notices = [i for i in sent if i.kind == m.MEETING_CANCELLATION and i.uid == meeting.uid
+               and i.recurrence_id == meeting.recurrence_id]
+    return sorted(notices, key=lambda i: i.created or i.received)[-1:]
 
 
 service = operation(CreateItem)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ...rules import budget
 from ...rules import model as m
 from ...rules.engine import View
 from ..context import EwsRequest, Responses
@@ -79,7 +80,13 @@ class _Query:
 
     def apply(self, items):
         if self.predicate is not None:
-            items = [i for i in items if self.predicate(i)]
+            kept = []
+            for n, item in enumerate(items):
+                if n % 256 == 255:  # a large restriction over a large folder: within the budget
+                    budget.check()
+                if self.predicate(item):
+                    kept.append(item)
+            items = kept
         if self.sort is not None:
             items = self.sort(items)
         return items
@@ -125,12 +132,11 @@ def _calendar_view(req: EwsRequest, folder: str, view, query: _Query):
     if end - start > MAX_CALENDAR_VIEW:
         raise ItemError("ErrorCalendarViewRangeTooBig",
                         "The CalendarView range may be at most two years.")
-    # As Exchange counts it: an item ending exactly at the view's start is in the view, one
-    # starting exactly at its end is not.
-    touching = req.rules.calendar_view(req.actor, folder, start - timedelta(seconds=1), end)
-    if query.predicate is not None:  # as Exchange: a calendar view takes no restriction
-        raise ItemError("ErrorInvalidOperation", "A Restriction cannot be used with a CalendarView.")
-    items = query.apply([i for i in touching if i.end is None or i.end >= start])
+    if query.predicate is not None:
+        raise ItemError("ErrorInvalidOperation", "A CalendarView cannot be combined with a Restriction; "
+                        "filter the items it returns instead.")
+    # Exchange's CalendarView also returns an item that ends exactly at its StartDate.
+    items = query.apply(req.rules.calendar_view(req.actor, folder, start, end, ending_at_start=True))
     total = len(items)
     if view.get("MaxEntriesReturned") is not None:
         items = items[: parse_int_attr(view, "MaxEntriesReturned", low=1)]

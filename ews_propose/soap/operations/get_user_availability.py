@@ -1,4 +1,6 @@
-"""GetUserAvailability: free/busy for users and rooms over a window (no suggestions)."""
+"""GetUserAvailability: free/busy for users and rooms over a window, each mailbox's
+working hours, and meeting time suggestions (SuggestionsViewOptions, rated by
+rules/suggestions.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +8,13 @@ from datetime import timedelta
 
 from lxml import etree
 
-from ...rules.availability import merged_free_busy
+from ...rules import suggestions as S
+from ...rules.availability import WORKING_HOURS, merged_free_busy
+from ...rules.zones import windows_id
 from ..context import EwsRequest
 from ..errors import EwsFault
 from ..items import FREE_BUSY
-from ..timezones import serializable_zone
+from ..timezones import serializable_zone, serializable_zone_xml
 from ..xml import (
     RESPONSE_NSMAP,
     M,
@@ -54,27 +58,114 @@ def GetUserAvailability(req: EwsRequest, request):
                        f"There are too many target users in the EmailAddress array. The allowed size = "
                        f"{MAX_MAILBOXES}; the actual size = {len(addresses)}.")
     options = request.find(T + "FreeBusyViewOptions")
-    if options is None:
-        raise SchemaViolation("This emulator answers free/busy only: FreeBusyViewOptions is required "
-                              "(SuggestionsViewOptions alone is not supported).", request)
-    window = options.find(T + "TimeWindow")
-    if window is None or window.find(T + "StartTime") is None or window.find(T + "EndTime") is None:
-        raise SchemaViolation("FreeBusyViewOptions needs a TimeWindow with StartTime and EndTime.", options)
+    suggestions_el = request.find(T + "SuggestionsViewOptions")
+    if options is None and suggestions_el is None:
+        raise SchemaViolation("GetUserAvailability needs FreeBusyViewOptions, SuggestionsViewOptions or both.",
+                              request)
+    suggesting = _suggestion_options(suggestions_el, zone) if suggestions_el is not None else None
+    root = etree.Element(M + "GetUserAvailabilityResponse", nsmap=RESPONSE_NSMAP)
+    if options is not None:
+        _free_busy(req, root, options, zone, addresses)
+    if suggesting is not None:
+        _suggestions(req, root, suggesting, zone, addresses)
+    return root
+
+
+def _window(el, what: str, zone):
+    if el is None or el.find(T + "StartTime") is None or el.find(T + "EndTime") is None:
+        raise SchemaViolation(f"{what} needs StartTime and EndTime.", el)
     with reading_in(zone):
-        start = parse_datetime(window.find(T + "StartTime"))
-        end = parse_datetime(window.find(T + "EndTime"))
+        start = parse_datetime(el.find(T + "StartTime"))
+        end = parse_datetime(el.find(T + "EndTime"))
     if end <= start:
-        raise EwsFault("ErrorInvalidTimeInterval", "The EndTime of the TimeWindow must be after its StartTime.")
+        raise EwsFault("ErrorInvalidTimeInterval", "The EndTime of the time window must be after its StartTime.")
     if end - start > MAX_WINDOW:
         raise EwsFault("ErrorTimeIntervalTooBig",
-                       "The time window is too long: free/busy can be asked for at most 42 days at once.")
+                       "The time window is too long: availability can be asked for at most 42 days at once.")
+    return start, end
+
+
+QUALITIES = {"Excellent": S.EXCELLENT, "Good": S.GOOD, "Fair": S.FAIR, "Poor": S.POOR}
+QUALITY_NAMES = {v: k for k, v in QUALITIES.items()}
+
+
+def _suggestion_options(el, zone) -> S.Options:
+    start, end = _window(el.find(T + "DetailedSuggestionsWindow"), "SuggestionsViewOptions/DetailedSuggestionsWindow",
+                         zone)
+
+    def number(name: str, default: int, low: int, high: int) -> int:
+        found = el.find(T + name)
+        return parse_int(found, low, high) if found is not None else default
+
+    quality_el = el.find(T + "MinimumSuggestionQuality")
+    return S.Options(
+        window_start=start, window_end=end,
+        duration=timedelta(minutes=number("MeetingDurationInMinutes", 30, 30, 1440)),
+        good_threshold=number("GoodThreshold", 25, 1, 49),
+        max_results_by_day=number("MaximumResultsByDay", 10, 0, 48),
+        max_non_work_results_by_day=number("MaximumNonWorkHourResultsByDay", 0, 0, 48),
+        minimum_quality=parse_enum(quality_el, quality_el.text, QUALITIES, "MinimumSuggestionQuality")
+        if quality_el is not None else S.FAIR,
+    )
+
+
+def _suggestions(req: EwsRequest, root, options: S.Options, zone, addresses: list[str]) -> None:
+    schedules = [req.rules.schedule(a, options.window_start, options.window_end) for a in addresses]
+    # Work time is the first mailbox's (the organizer's, as clients list it first).
+    first = req.directory.get(addresses[0])
+    hours = (first.working_hours if first is not None else None) or WORKING_HOURS
+    days = S.suggest(schedules, options, zone, hours)
+    holder = sub(root, M + "SuggestionsResponse")
+    msg = sub(holder, M + "ResponseMessage", ResponseClass="Success")
+    sub(msg, M + "ResponseCode", "NoError")
+    array = sub(holder, M + "SuggestionDayResultArray")
+    for day in days:
+        result = sub(array, T + "SuggestionDayResult")
+        sub(result, T + "Date", format_datetime(day.date))
+        sub(result, T + "DayQuality", QUALITY_NAMES[day.quality])
+        listed = sub(result, T + "SuggestionArray")
+        for s in day.suggestions:
+            el = sub(listed, T + "Suggestion")
+            sub(el, T + "MeetingTime", format_datetime(s.start))
+            sub(el, T + "IsWorkTime", format_bool(s.is_work_time))
+            sub(el, T + "SuggestionQuality", QUALITY_NAMES[s.quality])
+            conflicts = sub(el, T + "AttendeeConflictDataArray")
+            for availability in s.availability:
+                if availability is None:
+                    sub(conflicts, T + "UnknownAttendeeConflictData")
+                else:
+                    data = sub(conflicts, T + "IndividualAttendeeConflictData")
+                    sub(data, T + "BusyType", FREE_BUSY.get(availability, "Busy"))
+
+
+def _working_hours(req: EwsRequest, fb, address: str) -> None:
+    mailbox = req.directory.get(address)
+    hours = (mailbox.working_hours if mailbox is not None else None) or WORKING_HOURS
+    xml = ("<t:WorkingHours xmlns:t=\"http://schemas.microsoft.com/exchange/services/2006/types\">"
+           + serializable_zone_xml(windows_id(hours.zone))
+           + "<t:WorkingPeriodArray><t:WorkingPeriod><t:DayOfWeek>"
+           + " ".join(d.capitalize() for d in hours.days) + "</t:DayOfWeek>"
+           + f"<t:StartTimeInMinutes>{_minutes(hours.start)}</t:StartTimeInMinutes>"
+           + f"<t:EndTimeInMinutes>{_minutes(hours.end)}</t:EndTimeInMinutes>"
+           + "</t:WorkingPeriod></t:WorkingPeriodArray></t:WorkingHours>")
+    fb.append(etree.fromstring(xml))
+
+
+def _minutes(clock: str) -> int:
+    return int(clock[:2]) * 60 + int(clock[3:5])
+
+
+def _free_busy(req: EwsRequest, root, options, zone, addresses: list[str]) -> None:
+    window = options.find(T + "TimeWindow")
+    if window is None:
+        raise SchemaViolation("FreeBusyViewOptions needs a TimeWindow with StartTime and EndTime.", options)
+    start, end = _window(window, "FreeBusyViewOptions/TimeWindow", zone)
     interval_el = options.find(T + "MergedFreeBusyIntervalInMinutes")
     interval = timedelta(minutes=parse_int(interval_el, 5, 1440) if interval_el is not None else 30)
     view_el = options.find(T + "RequestedView")
     # RequestedView is optional; without it, FreeBusy (the EWS Managed API's default).
     view = parse_enum(view_el, view_el.text, VIEWS, "RequestedView") if view_el is not None else "FreeBusy"
 
-    root = etree.Element(M + "GetUserAvailabilityResponse", nsmap=RESPONSE_NSMAP)
     array = sub(root, M + "FreeBusyResponseArray")
     for address in addresses:
         entry = sub(array, M + "FreeBusyResponse")
@@ -106,32 +197,12 @@ def GetUserAvailability(req: EwsRequest, request):
                     sub(details, T + "Subject", "" if e.is_private else e.subject)
                     sub(details, T + "Location", "" if e.is_private else e.location)
                     sub(details, T + "IsMeeting", format_bool(e.is_meeting))
-                    sub(details, T + "IsRecurring", "false")
-                    sub(details, T + "IsException", "false")
+                    sub(details, T + "IsRecurring", format_bool(e.is_recurring))
+                    sub(details, T + "IsException", format_bool(e.is_exception))
                     sub(details, T + "IsReminderSet", format_bool(e.reminder_is_set))
                     sub(details, T + "IsPrivate", format_bool(e.is_private))
-            working_hours(fb)
-    return root
-
-
-def working_hours(parent) -> None:
-    """Exchange's default working hours (08:00-17:00, Monday to Friday). Mailboxes here keep
-    no time zone of their own, so the hours are in UTC, written as Exchange writes a zone
-    without daylight saving (placeholder transitions, both with zero bias)."""
-    hours = sub(parent, T + "WorkingHours")
-    zone = sub(hours, T + "TimeZone")
-    sub(zone, T + "Bias", "0")
-    for tag, order, month, day in (("StandardTime", "1", "1", "Monday"), ("DaylightTime", "5", "12", "Sunday")):
-        el = sub(zone, T + tag)
-        sub(el, T + "Bias", "0")
-        sub(el, T + "Time", "00:00:00")
-        sub(el, T + "DayOrder", order)
-        sub(el, T + "Month", month)
-        sub(el, T + "DayOfWeek", day)
-    period = sub(sub(hours, T + "WorkingPeriodArray"), T + "WorkingPeriod")
-    sub(period, T + "DayOfWeek", "Monday Tuesday Wednesday Thursday Friday")
-    sub(period, T + "StartTimeInMinutes", "480")
-    sub(period, T + "EndTimeInMinutes", "1020")
+        if view != "MergedOnly":
+            _working_hours(req, fb, address)
 
 
 service = operation(GetUserAvailability, request_element="GetUserAvailabilityRequest")

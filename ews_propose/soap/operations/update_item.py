@@ -9,7 +9,8 @@ from ..context import EwsRequest, Responses, within_limit
 from ..errors import ItemError
 from ..extended import merge
 from ..items import id_element, read_changes
-from ..xml import M, SchemaViolation, T, parse_enum, sub
+from ..recurrence import ID_ELEMENTS, item_id_of
+from ..xml import M, SchemaViolation, T, localname, parse_enum, sub
 from . import operation
 
 CONFLICT = {
@@ -42,13 +43,14 @@ def UpdateItem(req: EwsRequest, request):
     planned = []
     listed, over, why = within_limit(req, changes_el.findall(T + "ItemChange"))
     for change in listed:
-        id_el = change.find(T + "ItemId")
-        if id_el is None or id_el.get("Id") is None:
-            raise SchemaViolation("An ItemChange needs an ItemId with an Id.", change)
+        id_el = next((c for c in change if isinstance(c.tag, str) and localname(c) in ID_ELEMENTS), None)
+        if id_el is None:
+            raise SchemaViolation("An ItemChange needs an ItemId, OccurrenceItemId or RecurringMasterItemId.", change)
+        item_id, change_key = item_id_of(id_el)
         try:
-            planned.append((id_el.get("Id"), id_el.get("ChangeKey"), read_changes(change)))
+            planned.append((item_id, change_key, read_changes(change)))
         except ItemError as exc:  # this change's error alone
-            planned.append((id_el.get("Id"), id_el.get("ChangeKey"), exc))
+            planned.append((item_id, change_key, exc))
 
     out = Responses("UpdateItem")
     for item_id, change_key, changes in planned:
