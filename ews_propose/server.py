@@ -53,6 +53,9 @@ class ServerConfig:
     # whole request within body_timeout: a client trickling bytes is cut off, not kept.
     header_timeout: float = 30.0
     body_timeout: float = 120.0
+    # Every request validated against wsdl/ for its RequestServerVersion (issue 13; see
+    # docs/compatibility.md for what real clients send that the subset schema lacks).
+    strict_schema: bool = False
 
 
 class EmulatorServer:
@@ -71,7 +74,8 @@ class EmulatorServer:
         self.directory = directory or Directory.demo()
         self.store = store or open_store(config.store)
         self.app = EwsApplication(self.store, self.directory, config.build, config.max_request_bytes,
-                                  observer=observer, limits=config.limits)
+                                  observer=observer, limits=config.limits,
+                                  strict_schema=config.strict_schema)
         # Graph (/v1.0/...) over the same rules, store and directory; the rest is EWS.
         self.graph = GraphApplication(self.app.rules, self.directory, config.max_request_bytes)
         self.wsgi = with_graph(wrap(self.app) if wrap is not None else self.app,

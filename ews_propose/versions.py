@@ -93,6 +93,11 @@ class Build:
         return self._key() < other._key()
 
     @property
+    def version_string(self) -> str:
+        """ServerVersionInfo's Version as a server of this build reports it."""
+        return server_version_string(self)
+
+    @property
     def newest_schema(self) -> str:
         """The newest RequestServerVersion value a server of this build understands."""
         for floor, schema in _BUILD_SCHEMAS:
@@ -101,21 +106,31 @@ class Build:
         return "Exchange2007"
 
 
-# Known public builds (Microsoft's 'Exchange Server build numbers and release dates').
+# Known public builds (Microsoft's 'Exchange Server build numbers and release dates', and
+# the ServerVersionInfo of published answers).
 EXCHANGE_2010_SP3 = Build(14, 3, 123, 4)
 EXCHANGE_2013_RTM = Build(15, 0, 516, 32)
 EXCHANGE_2013_CU3 = Build(15, 0, 775, 38)
 PROPOSE_NEW_TIME_BUILD = Build(15, 0, 800, 7)
 EXCHANGE_2013_SP1 = Build(15, 0, 847, 32)
 EXCHANGE_2016_RTM = Build(15, 1, 225, 42)
+EXCHANGE_2016_CU23 = Build(15, 1, 2507, 6)
+EXCHANGE_2019_CU14 = Build(15, 2, 1544, 4)
+EXCHANGE_2019_CU15 = Build(15, 2, 1748, 10)
+EXCHANGE_ONLINE = Build(15, 20, 2516, 14)  # one build of Exchange Online (15.20.x), from a published answer
 # The default emulated server: Exchange 2019 CU14, an on-premises build that keeps EWS.
-DEFAULT_BUILD = Build(15, 2, 1544, 4)
+DEFAULT_BUILD = EXCHANGE_2019_CU14
 
 # Newest schema version accepted by each build range, newest range first.
 # Project decision: 15.1 and later accept every ExchangeVersionType value.
+# 15.00.0800.007 accepts Exchange2013_SP1: Microsoft documents ProposeNewTime and the
+# Proposed* elements as Exchange2013_SP1 features, and this is the build Microsoft's own
+# samples of the feature were answered by (ServerVersionInfo 15.0.800, "V2_6"); a build that
+# serves a feature accepts the schema version that declares it, and the EWS Managed API
+# (and its ports) send Exchange2013_SP1 by default. Older 2013 builds stop at Exchange2013.
 _BUILD_SCHEMAS: tuple[tuple[Build, str], ...] = (
     (Build(15, 1, 0, 0), SCHEMA_VERSIONS[-1]),
-    (EXCHANGE_2013_SP1, "Exchange2013_SP1"),
+    (PROPOSE_NEW_TIME_BUILD, "Exchange2013_SP1"),
     (Build(15, 0, 0, 0), "Exchange2013"),
     (Build(14, 3, 0, 0), "Exchange2010_SP2"),
     (Build(14, 2, 0, 0), "Exchange2010_SP2"),
@@ -123,6 +138,37 @@ _BUILD_SCHEMAS: tuple[tuple[Build, str], ...] = (
     (Build(14, 0, 0, 0), "Exchange2010"),
     (Build(8, 1, 0, 0), "Exchange2007_SP1"),
 )
+
+# What ServerVersionInfo's Version says for each build range, newest range first: the
+# server's own value, whatever the request asked for. Sources are answers Microsoft and
+# users published (docs.microsoft.com samples, client issue trackers):
+#   14.3.123.3, 14.3.174.1, 14.3.279.2 -> Exchange2010_SP2; 15.0.775.7/35 -> V2_4;
+#   15.0.800.5/16 -> V2_6; 15.0.815.6 -> V2_7; 15.0.847.12/31 -> V2_8;
+#   15.1.2507.6/39/57, 15.2.1258.12, 15.2.1544.4 -> V2017_07_11;
+#   15.20.1878.26, 15.20.2495.20, 15.20.2516.14 -> V2018_01_08 (Exchange Online).
+# 2013 RTM (15.0.516) and 2010 before SP2: no published answer; the name of the newest
+# schema the build accepts (project decision).
+_BUILD_VERSION_STRINGS: tuple[tuple[Build, str], ...] = (
+    (Build(15, 20, 0, 0), "V2018_01_08"),
+    (Build(15, 1, 0, 0), "V2017_07_11"),
+    (Build(15, 0, 847, 0), "V2_8"),
+    (Build(15, 0, 815, 0), "V2_7"),
+    (Build(15, 0, 800, 0), "V2_6"),
+    (Build(15, 0, 775, 0), "V2_4"),
+    (Build(15, 0, 0, 0), "Exchange2013"),
+    (Build(14, 2, 0, 0), "Exchange2010_SP2"),
+    (Build(14, 1, 0, 0), "Exchange2010_SP1"),
+    (Build(14, 0, 0, 0), "Exchange2010"),
+    (Build(8, 1, 0, 0), "Exchange2007_SP1"),
+)
+
+
+def server_version_string(build: Build) -> str:
+    """ServerVersionInfo's Version for a build (see _BUILD_VERSION_STRINGS)."""
+    for floor, value in _BUILD_VERSION_STRINGS:
+        if build >= floor:
+            return value
+    return "Exchange2007"
 
 
 @dataclass(frozen=True)
@@ -188,3 +234,52 @@ GATES: dict[str, Gate] = {
 def gate(feature: str) -> Gate:
     return GATES[feature]
 
+
+
+# Elements that not every schema version has: type -> element -> the oldest requested
+# schema version with it. Read from Microsoft's published schemas: the Exchange2010_SP2
+# types.xsd has none of these; the 2013 and later ones (V2018_01_08) have them all.
+# Exchange2012 (a pre-release name) is treated as older than Exchange2013. Serializers
+# read this table (soap/items.py), so an answer to an older requested schema leaves the
+# elements out; tests build the per-version schema view from it.
+ELEMENTS_SINCE: dict[str, dict[str, str]] = {
+    "ItemType": {"TextBody": "Exchange2013"},
+    "AttendeeType": {"ProposedStart": "Exchange2013", "ProposedEnd": "Exchange2013"},
+    "NonEmptyArrayOfResponseObjectsType": {"AddItemToMyCalendar": "Exchange2013", "ProposeNewTime": "Exchange2013"},
+    "MeetingResponseMessageType": {
+        name: "Exchange2013"
+        for name in ("Start", "End", "Location", "Recurrence", "CalendarItemType", "ProposedStart",
+                     "ProposedEnd")
+    },
+    "MeetingCancellationMessageType": {
+        name: "Exchange2013" for name in ("Start", "End", "Location", "Recurrence", "CalendarItemType")
+    },
+}
+# The item types' bases (types.xsd), so that a derived type sees its bases' entries.
+TYPE_BASES: dict[str, str] = {
+    "MessageType": "ItemType",
+    "CalendarItemType": "ItemType",
+    "MeetingMessageType": "MessageType",
+    "MeetingRequestMessageType": "MeetingMessageType",
+    "MeetingResponseMessageType": "MeetingMessageType",
+    "MeetingCancellationMessageType": "MeetingMessageType",
+}
+
+
+def elements_since(type_name: str) -> dict[str, str]:
+    """ELEMENTS_SINCE for a type and its bases (the type's own entries win)."""
+    chain = []
+    name: str | None = type_name
+    while name is not None:
+        chain.append(name)
+        name = TYPE_BASES.get(name)
+    merged: dict[str, str] = {}
+    for name in reversed(chain):
+        merged.update(ELEMENTS_SINCE.get(name, {}))
+    return merged
+
+
+def schema_has_element(type_name: str, element: str, requested_schema: str) -> bool:
+    """Whether ``element`` of ``type_name`` exists in the requested schema version."""
+    since = elements_since(type_name).get(element)
+    return since is None or schema_rank(requested_schema) >= schema_rank(since)

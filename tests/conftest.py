@@ -9,9 +9,10 @@ import os
 import pytest
 from lxml import etree
 
-from ews_propose.resources import wsdl_dir
+from ews_propose import schemas
 from ews_propose.server import EmulatorServer, ServerConfig
-from ews_propose.versions import Build
+from ews_propose.soap.protocol import DEFAULT_REQUEST_SCHEMA
+from ews_propose.versions import SCHEMA_VERSIONS, Build
 
 from . import stores
 from .ews import NS, Soap
@@ -54,25 +55,32 @@ def pytest_unconfigure(config):
         stores.drop_schemas()
 
 
-_SCHEMA = None
+def messages_schema(version: str = SCHEMA_VERSIONS[-1]) -> etree.XMLSchema:
+    """wsdl/ as the requested schema version sees it (ews_propose.schemas)."""
+    return schemas.messages_schema(version)
 
 
-def messages_schema() -> etree.XMLSchema:
-    global _SCHEMA
-    if _SCHEMA is None:
-        _SCHEMA = etree.XMLSchema(etree.parse(str(wsdl_dir() / "messages.xsd")))
-    return _SCHEMA
+def requested_version(request: bytes) -> str:
+    """The request's RequestServerVersion (the server's reading of a request without one)."""
+    try:
+        root = etree.fromstring(request, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return DEFAULT_REQUEST_SCHEMA
+    found = root.find(f"{{{NS['s']}}}Header/{{{NS['t']}}}RequestServerVersion")
+    version = found.get("Version") if found is not None else None
+    return version if version in SCHEMA_VERSIONS else DEFAULT_REQUEST_SCHEMA
 
 
-def schema_errors(response: bytes) -> list[str]:
-    """Why an EWS answer breaks wsdl/ (empty when it conforms). Faults are SOAP's own. A
-    streamed answer (GetStreamingEvents) is one envelope per part: each is checked."""
+def schema_errors(response: bytes, request: bytes | None = None) -> list[str]:
+    """Why an EWS answer breaks wsdl/ as the request's schema version sees it (empty when
+    it conforms; newest version without a request). Faults are SOAP's own. A streamed
+    answer (GetStreamingEvents) is one envelope per part: each is checked."""
     if response.count(b"<?xml") > 1:
-        return [p for part in response.split(b"<?xml")[1:] for p in schema_errors(b"<?xml" + part)]
+        return [p for part in response.split(b"<?xml")[1:] for p in schema_errors(b"<?xml" + part, request)]
     root = etree.fromstring(response)
     body = root.find(f"{{{NS['s']}}}Body")
     problems = []
-    schema = messages_schema()
+    schema = messages_schema(requested_version(request) if request is not None else SCHEMA_VERSIONS[-1])
     header = root.find(f"{{{NS['s']}}}Header")
     targets = list(header) if header is not None else []
     targets += [el for el in body if el.tag != f"{{{NS['s']}}}Fault"]
@@ -111,7 +119,7 @@ def emulator(request, tmp_path):
     failures = []
     for ex in exchanges:
         if ex.status in (200, 500):
-            for problem in schema_errors(ex.response):
+            for problem in schema_errors(ex.response, ex.request):
                 failures.append(f"{ex.operation}: {problem}")
     assert not failures, "responses that break wsdl/:\n" + "\n".join(failures[:20])
 

@@ -192,9 +192,9 @@ def post(endpoint: str, user: str, data: bytes) -> requests.Response:
 
 def check_answer(r: requests.Response, errors: ErrorLog, too_large_ok: bool = False) -> None:
     """A well-formed EWS answer: 200 with a response or 500 with a fault, both text/xml
-    (or, for a request over the size limit when allowed, 413 with the ErrorRequestTooLarge fault)."""
+    (or, for a request over the size limit when allowed, 413 with the ErrorRequestStreamTooBig fault)."""
     if too_large_ok and r.status_code == 413:
-        assert b"ErrorRequestTooLarge" in r.content, r.content[:300]
+        assert b"ErrorRequestStreamTooBig" in r.content, r.content[:300]
         assert not errors.records, errors.records
         return
     assert r.status_code in (200, 500), (r.status_code, r.content[:300])

@@ -146,7 +146,7 @@ def test_request_size_limit_from_the_command_line(server):
     assert post(server.endpoint, ok.encode()).response_codes == ["NoError"]
     too_big = create_with_subject("x" * LIMIT)
     answer = post(server.endpoint, too_big.encode())
-    assert_fault(answer, "ErrorRequestTooLarge", 413)
+    assert_fault(answer, "ErrorRequestStreamTooBig", 413)
     assert f"limit of {LIMIT} bytes".encode() in answer.content
 
     def chunks():  # no Content-Length: the limit still holds
@@ -155,7 +155,7 @@ def test_request_size_limit_from_the_command_line(server):
             yield b"<!-- " + b"x" * 1000 + b" -->"
         yield SOAP_CLOSE.encode()
 
-    assert_fault(post(server.endpoint, chunks()), "ErrorRequestTooLarge", 413)
+    assert_fault(post(server.endpoint, chunks()), "ErrorRequestStreamTooBig", 413)
     assert_still_serving(server)
 
 
@@ -165,7 +165,7 @@ def test_the_default_limit_is_4_mib(tmp_path):
         under = create_with_subject(filler[:-2000])
         assert post(proc.endpoint, under.encode()).response_codes == ["NoError"]
         assert_fault(post(proc.endpoint, create_with_subject(filler + "x" * 2000).encode()),
-                     "ErrorRequestTooLarge", 413)
+                     "ErrorRequestStreamTooBig", 413)
         huge_id = post(proc.endpoint, envelope(
             '<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>'
             f'<m:ItemIds><t:ItemId Id="{filler[:-4000]}"/></m:ItemIds></m:GetItem>'))

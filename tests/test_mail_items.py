@@ -254,7 +254,7 @@ def test_export_and_upload_round_trip(alex, adele):
     assert [s.text for s in alex.get(new_id).xpath("//t:Categories/t:String")] == ["Keep"]
     again = upload(alex, "Update", data, f'<t:ItemId Id="{new_id}"/>')
     assert again.first("//m:ItemId").get("Id") == new_id and subjects(alex, "inbox") == ["Exported"]
-    assert upload(alex, "CreateNew", "bm90IGFuIGl0ZW0=").response_codes == ["ErrorInvalidBase64"]
+    assert upload(alex, "CreateNew", "bm90IGFuIGl0ZW0=").response_codes == ["ErrorCorruptData"]
     # Another mailbox's folder is not there for this one
     assert upload(adele, "CreateNew", data).response_codes == ["ErrorFolderNotFound"]
 

@@ -27,7 +27,7 @@ def test_server_busy_is_an_ews_fault_with_back_off(ews_emulator):
         assert busy.text("//s:Fault/faultcode") == "a:ErrorServerBusy"
         assert busy.fault_code == "ErrorServerBusy"
         assert busy.text("//s:Fault/detail/t:MessageXml/t:Value[@Name='BackOffMilliseconds']") == "750"
-        assert busy.first("//s:Header/t:ServerVersionInfo").get("Version") == "Exchange2013"
+        assert busy.xpath("//s:Header") == []  # faults carry no SOAP header, as Exchange sends them
     assert alex.call(GET_INBOX).response_codes == ["NoError"]  # the third call goes through
 
     log = ews_emulator.requests

@@ -100,6 +100,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-request-seconds", type=_positive_seconds, default=Limits.max_request_seconds,
                        metavar="S", help="time one request may take; past it ErrorTimeoutExpired (Graph: 504) "
                        f"and its changes are rolled back (default {Limits.max_request_seconds:g})")
+    serve.add_argument("--strict-schema", action="store_true",
+                       help="validate every request against wsdl/ for its RequestServerVersion and answer "
+                       "ErrorSchemaValidation (line, position, violated element) as Exchange does; off by "
+                       "default: wsdl/ is a subset, see docs/compatibility.md")
     serve.add_argument("--no-inspector", dest="inspector", action="store_false",
                        help="no web inspector at /inspector/ (on by default; without credentials on a "
                        "loopback address, behind the mailboxes' credentials on any other)")
@@ -149,6 +153,7 @@ def serve_command(args: argparse.Namespace) -> int:
     config = ServerConfig(host=args.host, port=args.port, store=store_path, build=args.server_build,
                           threads=args.threads, max_request_bytes=args.max_request_bytes,
                           workers=args.workers, tls=tls, inspector=args.inspector,
+                          strict_schema=args.strict_schema,
                           limits=Limits(max_ids_per_request=args.max_ids_per_request,
                                         max_recipients=args.max_recipients,
                                         max_request_seconds=args.max_request_seconds))

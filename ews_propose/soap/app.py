@@ -61,19 +61,20 @@ class EwsApplication:
 
     def __init__(self, store: Store, directory: Directory, build: Build,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+                 observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS,
+                 strict_schema: bool = False) -> None:
         self.observer = observer
         self.directory = directory
         self.build = build
         self.rules = MeetingRules(store, directory, limits=limits)
         self.max_request_bytes = max_request_bytes
-        self.protocol = EwsSoap11(build)
+        self.protocol = EwsSoap11(build, strict_schema)
         spyne_app = Application(
             all_services(),
             tns=MESSAGES_NS,
             name="ExchangeServices",
             in_protocol=self.protocol,
-            out_protocol=EwsSoap11(build),
+            out_protocol=EwsSoap11(build, strict_schema),
         )
         spyne_app.ews = self.state = ServerState(self.rules, directory, build)
         self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)
@@ -153,7 +154,7 @@ class EwsApplication:
         except ValueError:
             length = 0
         if length > self.max_request_bytes:
-            fault = EwsFault("ErrorRequestTooLarge", f"The request is larger than this server's limit of "
+            fault = EwsFault("ErrorRequestStreamTooBig", f"The request is larger than this server's limit of "
                              f"{self.max_request_bytes} bytes.", http_status=413)
             return self._fault(start_response, fault)
         environ[MAILBOX_ENV_KEY] = mailbox.smtp

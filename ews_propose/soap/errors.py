@@ -8,7 +8,9 @@ from ..rules import errors as R
 from ..rules.errors import RuleError
 
 _RESPONSE_WORD = {"accept": "Accept", "tentative": "Tentative", "decline": "Decline"}
-_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "TentativelyAcceptItem", "decline": "DeclineItem",
+# ErrorInvalidItemForOperation... as Microsoft's ResponseCodeType spells them (Tentative, not
+# TentativelyAcceptItem).
+_REPLY_ELEMENT = {"accept": "AcceptItem", "tentative": "Tentative", "decline": "DeclineItem",
                   "remove": "RemoveItem"}
 
 # Rule reason -> EWS ResponseCode. "{R}" is Accept/Tentative/Decline, "{E}" the reply element.
@@ -42,7 +44,7 @@ _CODES = {
     R.ITEM_SAVE: "ErrorItemSave",
     R.INVALID_ARGUMENT: "ErrorInvalidArgument",
     R.INVALID_WATERMARK: "ErrorInvalidWatermark",
-    R.INVALID_EXPORT: "ErrorInvalidBase64",
+    R.INVALID_EXPORT: "ErrorCorruptData",  # ResponseCodeType has no ErrorInvalidBase64
     R.TOO_MANY_RECIPIENTS: "ErrorInvalidRecipients",  # project decision: no dedicated EWS code
     R.DURATION_TOO_LONG: "ErrorCalendarDurationIsTooLong",
     R.TIMEOUT: "ErrorTimeoutExpired",

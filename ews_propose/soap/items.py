@@ -18,7 +18,7 @@ from ..rules import model as m
 from ..rules.engine import NewItem, Reply
 from ..rules.ids import folder_id
 from ..rules.model import Attendee, Item, Person
-from ..versions import Build, gate
+from ..versions import Build, gate, schema_has_element
 from . import calendar_fields, written_fields
 from . import recurrence as wire_recurrence
 from .extended import read_property, read_uri, write_properties
@@ -77,6 +77,15 @@ ITEM_ELEMENTS = {
     m.MEETING_CANCELLATION: "MeetingCancellation",
     m.GENERIC: "Item",
 }
+# The types.xsd type of each kind (for versions.ELEMENTS_SINCE).
+ITEM_TYPES = {
+    m.CALENDAR_ITEM: "CalendarItemType",
+    m.MESSAGE: "MessageType",
+    m.MEETING_REQUEST: "MeetingRequestMessageType",
+    m.MEETING_RESPONSE: "MeetingResponseMessageType",
+    m.MEETING_CANCELLATION: "MeetingCancellationMessageType",
+    m.GENERIC: "ItemType",
+}
 IMPORTANCE = ("Low", "Normal", "High")
 SENSITIVITY = ("Normal", "Personal", "Private", "Confidential")
 BODY_TYPES = ("HTML", "Text")
@@ -118,7 +127,8 @@ class Field:
 
 
 def esc(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # A carriage return as a character reference: XML parsers turn a raw one into a newline.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def esc_attr(value: str) -> str:
@@ -219,7 +229,8 @@ def _attendees(role: str) -> Callable[[str], Writer]:
             if not people:
                 return
             out.append(f"<t:{tag}>")
-            proposals = reader.feature("propose_new_time")
+            proposals = reader.feature("propose_new_time") and schema_has_element(
+                "AttendeeType", "ProposedStart", reader.schema)
             for a in people:
                 out.append("<t:Attendee>")
                 write_mailbox(out, Person(a.smtp, a.name))
@@ -570,14 +581,17 @@ _TYPES_DECL = f'xmlns:t="{TYPES_NS}"'
 
 
 @lru_cache(maxsize=1024)
-def _plan(kind: str, shape: Shape, open_features: frozenset[str]) -> tuple[Writer, ...]:
-    """The writers an item of ``kind`` needs for ``shape``, worked out once."""
+def _plan(kind: str, shape: Shape, open_features: frozenset[str], schema: str) -> tuple[Writer, ...]:
+    """The writers an item of ``kind`` needs for ``shape`` under the requested schema
+    version (elements that version lacks are left out), worked out once."""
     wanted = shape.extended
+    type_name = ITEM_TYPES[kind]
 
     def extended(out, item, reader):
         write_properties(out, item, wanted)
     return tuple(extended if f.uri == "item:ExtendedProperty" else f.write for f in WIRE_ORDER[kind]
-                 if shape.wants(f) and (f.feature is None or f.feature in open_features))
+                 if shape.wants(f) and (f.feature is None or f.feature in open_features)
+                 and schema_has_element(type_name, f.element, schema))
 
 
 _GATED = frozenset(f.feature for f in FIELDS.values() if f.feature)
@@ -586,7 +600,7 @@ _GATED = frozenset(f.feature for f in FIELDS.values() if f.feature)
 def _write_item(out: list[str], item: Item, shape: Shape, reader: Reader, declare: str = "") -> None:
     name = ITEM_ELEMENTS[item.kind]
     out.append(f"<t:{name}{declare}>")
-    for write in _plan(item.kind, shape, reader.open_features):
+    for write in _plan(item.kind, shape, reader.open_features, reader.schema):
         write(out, item, reader)
     out.append(f"</t:{name}>")
 

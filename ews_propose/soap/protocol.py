@@ -17,6 +17,7 @@ from lxml import etree
 from spyne.error import RequestTooLongError, ResourceNotFoundError
 from spyne.protocol.soap import Soap11
 
+from .. import schemas
 from ..versions import Build, is_schema_version, schema_rank
 from .errors import EwsFault, schema_fault
 from .ews_operations import EWS_OPERATIONS
@@ -29,6 +30,7 @@ from .xml import (
     S,
     T,
     localname,
+    position,
     sub,
 )
 
@@ -69,9 +71,12 @@ class _RawContext:
 class EwsSoap11(Soap11):
     mime_type = "text/xml; charset=utf-8"
 
-    def __init__(self, build: Build, **kwargs) -> None:
+    def __init__(self, build: Build, strict_schema: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.build = build
+        # Validate every request against wsdl/ as its RequestServerVersion sees it
+        # (ews_propose.schemas), before it reaches an operation.
+        self.strict_schema = strict_schema
         self._parsers = threading.local()
 
     # --- request -------------------------------------------------------------------
@@ -106,24 +111,25 @@ class EwsSoap11(Soap11):
     def decompose_incoming_envelope(self, ctx, message=None):
         root = ctx.in_document
         if b"https://schemas." in ctx.in_string:  # only then is a walk worth it
-            self._refuse_mistaken_namespaces(root)
+            self._refuse_mistaken_namespaces(root, ctx.in_string)
         if root.tag != S + "Envelope":
             raise schema_fault(
-                f"The root element must be {{{SOAP_NS}}}Envelope, not {root.tag}.", root.sourceline, 0
+                f"The root element must be {{{SOAP_NS}}}Envelope, not {root.tag}.", *position(root, ctx.in_string)
             )
         header = root.find(S + "Header")
         body = root.find(S + "Body")
         if body is None or len(body) == 0:
-            raise schema_fault("The SOAP envelope has no Body element with an operation.", root.sourceline, 0)
+            raise schema_fault("The SOAP envelope has no Body element with an operation.",
+                               *position(root, ctx.in_string))
         operation = next((child for child in body if isinstance(child.tag, str)), None)
         if operation is None:
-            raise schema_fault("The SOAP Body holds no operation element.", body.sourceline, 0)
+            raise schema_fault("The SOAP Body holds no operation element.", *position(body, ctx.in_string))
         ctx.in_header_doc = header
         ctx.in_body_doc = operation
         ctx.method_request_string = operation.tag
 
     @staticmethod
-    def _refuse_mistaken_namespaces(root) -> None:
+    def _refuse_mistaken_namespaces(root, data: bytes | None = None) -> None:
         for el in root.iter():
             tag = el.tag
             if isinstance(tag, str) and tag.startswith("{https://"):
@@ -132,17 +138,32 @@ class EwsSoap11(Soap11):
                     raise schema_fault(
                         f"The namespace '{ns}' of element '{localname(el)}' is not an EWS namespace: "
                         f"EWS namespaces use http://, not https:// (use '{MISTAKEN_NAMESPACES[ns]}').",
-                        el.sourceline,
-                        0,
+                        *position(el, data),
                     )
 
     def deserialize(self, ctx, message):
         self.event_manager.fire_event("before_deserialize", ctx)
-        ctx.in_header = self._read_header(ctx.in_header_doc)
+        ctx.in_header = self._read_header(ctx.in_header_doc, ctx.in_string)
+        if self.strict_schema:
+            self._validate(ctx)
         ctx.in_object = ctx.in_body_doc
         self.event_manager.fire_event("after_deserialize", ctx)
 
-    def _read_header(self, header) -> EwsHeader:
+    @staticmethod
+    def _validate(ctx) -> None:
+        operation = ctx.in_body_doc
+        if operation.tag not in schemas.declared_operations():
+            return
+        violation = schemas.request_violation(operation, ctx.in_header.schema)
+        if violation is None:
+            return
+        if violation.element is not None:
+            line, column = position(violation.element, ctx.in_string)
+        else:
+            line, column = violation.line, 0
+        raise schema_fault(violation.message, line, column)
+
+    def _read_header(self, header, data: bytes | None = None) -> EwsHeader:
         schema = DEFAULT_REQUEST_SCHEMA
         time_zone = culture = impersonate = None
         if header is None:
@@ -153,7 +174,8 @@ class EwsSoap11(Soap11):
             if el.tag == T + "RequestServerVersion":
                 requested = el.get("Version")
                 if requested is None:
-                    raise schema_fault("The required attribute 'Version' is missing.", el.sourceline, 0)
+                    raise schema_fault("The required attribute 'Version' is missing.",
+                                       *position(el, data))
                 if requested == "Exchange2019":
                     raise EwsFault("ErrorInvalidRequest", "The request is invalid: there is no "
                                    "Exchange2019 schema version.")
@@ -180,7 +202,7 @@ class EwsSoap11(Soap11):
                         T + "PrimarySmtpAddress", T + "SmtpAddress", T + "PrincipalName")), None)
                 if not target or not target.strip():
                     raise schema_fault("ExchangeImpersonation needs ConnectingSID with PrimarySmtpAddress, "
-                                       "SmtpAddress or PrincipalName.", el.sourceline, 0)
+                                       "SmtpAddress or PrincipalName.", *position(el, data))
                 impersonate = target.strip()
         return EwsHeader(schema, time_zone, culture, impersonate)
 
@@ -189,10 +211,10 @@ class EwsSoap11(Soap11):
     def serialize(self, ctx, message):
         self.event_manager.fire_event("before_serialize", ctx)
         envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
-        header = ctx.in_header if isinstance(ctx.in_header, EwsHeader) else self._header_if_readable(ctx)
-        self._server_version_info(envelope, header)
-        body = sub(envelope, S + "Body")
         if ctx.out_error is not None:
+            # Faults carry no SOAP header, as Exchange sends them (published traces of
+            # ErrorSchemaValidation, ErrorInvalidServerVersion, ErrorServerBusy, ...).
+            body = sub(envelope, S + "Body")
             error = ctx.out_error
             if isinstance(error, ResourceNotFoundError):
                 operation = etree.QName(ctx.method_request_string or "{}?").localname
@@ -206,18 +228,15 @@ class EwsSoap11(Soap11):
                                      "an EWS operation.")
             body.append(self.fault_element(error))
         else:
+            self._server_version_info(envelope)
+            body = sub(envelope, S + "Body")
             body.append(ctx.out_object[0])
         ctx.out_document = envelope
         self.event_manager.fire_event("after_serialize", ctx)
 
-    def _header_if_readable(self, ctx) -> EwsHeader | None:
-        """The request's header when a fault came before it was read (unknown operation)."""
-        try:
-            return self._read_header(ctx.in_header_doc) if ctx.in_header_doc is not None else None
-        except Exception:
-            return None
-
-    def _server_version_info(self, envelope, header: EwsHeader | None) -> None:
+    def _server_version_info(self, envelope) -> None:
+        """The server's own build and Version string (versions.server_version_string),
+        whatever schema version the request asked for, as real servers answer."""
         b = self.build
         head = sub(envelope, S + "Header")
         info = etree.SubElement(head, T + "ServerVersionInfo", nsmap={"h": TYPES_NS})
@@ -225,14 +244,13 @@ class EwsSoap11(Soap11):
         info.set("MinorVersion", str(b.minor))
         info.set("MajorBuildNumber", str(b.build))
         info.set("MinorBuildNumber", str(b.revision))
-        # exchangelib adopts this value, so echo a version the server accepts.
-        info.set("Version", header.schema if header else b.newest_schema)
+        info.set("Version", b.version_string)
 
     def fault_element(self, error) -> etree._Element:
         if isinstance(error, EwsFault):
             fault = error
         elif isinstance(error, RequestTooLongError):
-            fault = EwsFault("ErrorRequestTooLarge", "The request is too large.", http_status=413)
+            fault = EwsFault("ErrorRequestStreamTooBig", "The request is too large.", http_status=413)
         else:
             log.error("internal error answered as ErrorInternalServerError: %r", error)
             fault = EwsFault("ErrorInternalServerError", "An internal server error occurred. The operation failed.")
@@ -257,10 +275,10 @@ class EwsSoap11(Soap11):
         return el
 
     def fault_envelope(self, fault: EwsFault, header: EwsHeader | None = None) -> bytes:
-        """A whole fault answer, ServerVersionInfo included, for faults raised outside spyne
-        (request-size limit, injected faults)."""
+        """A whole fault answer for faults raised outside spyne (request-size limit,
+        injected faults): like every fault, without a SOAP header. ``header`` is kept for
+        callers that pass the request's; a fault's shape does not depend on it."""
         envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
-        self._server_version_info(envelope, header)
         sub(envelope, S + "Body").append(self.fault_element(fault))
         return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
 
@@ -275,7 +293,7 @@ class EwsSoap11(Soap11):
     def envelope(self, element: etree._Element, header: EwsHeader | None) -> bytes:
         """A whole answer around one body element (a response or a fault)."""
         envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
-        self._server_version_info(envelope, header)
+        self._server_version_info(envelope)
         sub(envelope, S + "Body").append(element)
         return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
 

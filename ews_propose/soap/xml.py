@@ -46,8 +46,38 @@ class SchemaViolation(Exception):
                  column: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.element = element
         self.line = line if line is not None else (element.sourceline if element is not None else None)
         self.column = column if column is not None else 0
+
+
+def position(el: etree._Element | None, data: bytes | None) -> tuple[int, int]:
+    """(LineNumber, LinePosition) of an element's start tag in the request, as .NET's
+    XmlReader counts them (both 1-based; the position is that of the name's first
+    character, just after '<'). (line, 0) when the request's text cannot be read back."""
+    if el is None:
+        return 0, 0
+    line = el.sourceline or 0
+    if not data or not line:
+        return line, 0
+    # The how-manieth start tag on its line the element is, in document order.
+    index = 0
+    for other in el.getroottree().iter():
+        if other is el:
+            break
+        if isinstance(other.tag, str) and other.sourceline == line:
+            index += 1
+    try:
+        text = data.decode("utf-8").split("\n")[line - 1]
+    except (UnicodeDecodeError, IndexError):
+        return line, 0
+    seen = -1
+    for i, char in enumerate(text[:-1]):
+        if char == "<" and text[i + 1] not in "/!?":
+            seen += 1
+            if seen == index:
+                return line, i + 2
+    return line, 0
 
 
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:

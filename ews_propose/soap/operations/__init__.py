@@ -13,7 +13,7 @@ from ...rules import budget
 from ...rules.errors import RuleError
 from ..context import EwsRequest
 from ..errors import EwsFault, ItemError, response_code, schema_fault
-from ..xml import SchemaViolation, reading_in
+from ..xml import SchemaViolation, position, reading_in
 
 log = logging.getLogger("ews_propose.soap")
 
@@ -34,7 +34,10 @@ def operation(handler: Handler, request_element: str | None = None) -> type[Serv
             with reading_in(req.zone), budget.request_budget(req.rules.limits.max_request_seconds):
                 return handler(req, request)
         except SchemaViolation as exc:
-            raise schema_fault(exc.message, exc.line, exc.column) from None
+            line, column = exc.line, exc.column
+            if exc.element is not None and exc.element.getroottree().getroot() is ctx.in_document:
+                line, column = position(exc.element, ctx.in_string)
+            raise schema_fault(exc.message, line, column) from None
         except EwsFault:
             raise
         except ItemError as exc:  # a problem with the request as a whole (its shape, ...)

@@ -29,8 +29,9 @@ def GetServerTimeZones(req: EwsRequest, request):
     out = Responses("GetServerTimeZones")
     limit = req.rules.limits.max_ids_per_request
     if ids and len(ids) > limit:  # one response message for all ids: the whole request stops
-        out.error("ErrorTooManyObjectsOpened", f"The request names {len(ids)} time zones; this server "
-                  f"answers at most {limit} in one request.")
+        msg = out.error("ErrorTooManyObjectsOpened", f"The request names {len(ids)} time zones; this "
+                        f"server answers at most {limit} in one request.")
+        sub(msg, M + "TimeZoneDefinitions")  # required by the schema, empty on an error
         return out.root
     try:
         made: dict[str, object] = {}  # a zone named twice is worked out once
@@ -39,7 +40,7 @@ def GetServerTimeZones(req: EwsRequest, request):
                 made[zone_id] = zone_definition(zone_id, year)
         definitions = [made[zone_id] for zone_id in (ids if ids else known_zone_ids())]
     except EwsFault as exc:
-        out.error(exc.code, exc.message)
+        sub(out.error(exc.code, exc.message), M + "TimeZoneDefinitions")
         return out.root
     msg = out.success()
     holder = sub(msg, M + "TimeZoneDefinitions")

@@ -167,7 +167,7 @@ def _whole(start_response, body: bytes, status: str = "200 OK"):
 
 
 def _fault(protocol: EwsSoap11, start_response, fault: EwsFault, header):
-    return _whole(start_response, protocol.envelope(protocol.fault_element(fault), header),
+    return _whole(start_response, protocol.fault_envelope(fault),  # faults carry no SOAP header
                   protocol.fault_to_http_response_code(fault))
 
 

@@ -71,6 +71,7 @@ def GetMailTips(req: EwsRequest, request):
         address = sub(tips, T + "RecipientAddress")
         sub(address, T + "EmailAddress", smtp)
         sub(address, T + "RoutingType", "SMTP")
+        sub(tips, T + "PendingMailTips")  # required by the schema: none are pending here
         hosted = req.directory.get(smtp)
         oof_el = sub(tips, T + "OutOfOffice")
         reply = sub(oof_el, T + "ReplyBody")

@@ -1,0 +1,178 @@
+"""The project's wsdl/ schemas as each requested schema version sees them.
+
+``wsdl/`` describes the newest schema version the emulator speaks. An older version's
+view is the same text minus the elements ``versions.ELEMENTS_SINCE`` says that version
+does not have, so the one table drives both the serializers and the schema answers are
+checked against. Each view is compiled once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+
+from lxml import etree
+
+from .resources import wsdl_dir
+from .versions import ELEMENTS_SINCE, SCHEMA_VERSIONS, schema_rank
+
+XS = "{http://www.w3.org/2001/XMLSchema}"
+_LOCK = threading.Lock()
+
+
+def missing_elements(version: str) -> frozenset[tuple[str, str]]:
+    """(type, element) pairs that ``version`` does not have."""
+    rank = schema_rank(version)
+    return frozenset((type_name, element) for type_name, elements in ELEMENTS_SINCE.items()
+                     for element, since in elements.items() if rank < schema_rank(since))
+
+
+def types_document(version: str = SCHEMA_VERSIONS[-1]) -> etree._ElementTree:
+    """wsdl/types.xsd as ``version`` sees it."""
+    tree = etree.parse(str(wsdl_dir() / "types.xsd"))
+    drop = missing_elements(version)
+    if drop:
+        for complex_type in tree.getroot().iter(XS + "complexType"):
+            name = complex_type.get("name")
+            for el in list(complex_type.iter(XS + "element")):
+                if (name, el.get("name")) in drop:
+                    el.getparent().remove(el)
+    return tree
+
+
+class _TypesResolver(etree.Resolver):
+    def __init__(self, types: bytes) -> None:
+        super().__init__()
+        self.types = types
+
+    def resolve(self, url, pubid, context):
+        if url.rsplit("/", 1)[-1] == "types.xsd":
+            return self.resolve_string(self.types, context)
+        return None
+
+
+def _compile(drop: frozenset[tuple[str, str]], version: str) -> etree.XMLSchema:
+    types = etree.tostring(types_document(version))
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    parser.resolvers.add(_TypesResolver(types))
+    messages = etree.parse(str(wsdl_dir() / "messages.xsd"), parser)
+    return etree.XMLSchema(messages)
+
+
+@cache
+def _view(version: str) -> tuple[frozenset[tuple[str, str]], str]:
+    """The view ``version`` sees, named by the first version with that view."""
+    drop = missing_elements(version)
+    return drop, next(v for v in SCHEMA_VERSIONS if missing_elements(v) == drop)
+
+
+@cache
+def _shared(drop: frozenset[tuple[str, str]], first: str) -> etree.XMLSchema:
+    return _compile(drop, first)
+
+
+def messages_schema(version: str = SCHEMA_VERSIONS[-1]) -> etree.XMLSchema:
+    """messages.xsd (with types.xsd) compiled as ``version`` sees it; versions that see
+    the same elements share one compiled schema."""
+    with _LOCK:
+        return _shared(*_view(version))
+
+
+_PER_THREAD = threading.local()
+
+
+def _thread_schema(version: str) -> etree.XMLSchema:
+    """A compiled view for this thread: a schema's error log is its own, so request
+    threads do not share one (each compiles a view once, on its first request)."""
+    views = getattr(_PER_THREAD, "views", None)
+    if views is None:
+        views = _PER_THREAD.views = {}
+    view = _view(version)
+    schema = views.get(view)
+    if schema is None:
+        schema = views[view] = _compile(*view)
+    return schema
+
+
+# --- strict requests ------------------------------------------------------------------
+
+_ELEMENT = re.compile(r"^Element '(?:\{([^}]*)\})?([^']+)'(?:, attribute '([^']+)')?: (.*)$", re.S)
+_EXPECTED = re.compile(r"Expected is(?: one of)? \( (.*) \)\.?$", re.S)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """The first schema violation of a request: .NET-style text, and where it is."""
+
+    message: str
+    element: etree._Element | None
+    line: int
+
+
+def _names(expected: str) -> tuple[str, str]:
+    """'{ns}A, {ns}B' -> ('A, B', ns)."""
+    names, namespace = [], ""
+    for part in expected.split(","):
+        part = part.strip()
+        if part.startswith("{"):
+            namespace, _, local = part[1:].partition("}")
+            names.append(local)
+        elif part:
+            names.append(part)
+    return ", ".join(names), namespace
+
+
+def _dotnet_text(entry, element: etree._Element | None) -> str:
+    """libxml2's message as .NET's XmlSchemaValidator words it, as Exchange reports it
+    (the two forms clients see most: an unexpected child and incomplete content)."""
+    m = _ELEMENT.match(entry.message)
+    if not m:
+        return entry.message
+    namespace, local, attribute, rest = m.groups()
+    namespace = namespace or ""
+    expected = _EXPECTED.search(rest)
+    listed = ""
+    if expected:
+        names, names_ns = _names(expected.group(1))
+        listed = f" List of possible elements expected: '{names}' in namespace '{names_ns}'."
+    if attribute is None and "This element is not expected" in rest:
+        parent = element.getparent() if element is not None else None
+        if parent is not None:
+            p = etree.QName(parent)
+            return (f"The element '{p.localname}' in namespace '{p.namespace}' has invalid child element "
+                    f"'{local}' in namespace '{namespace}'.{listed}")
+    if attribute is None and "Missing child element" in rest:
+        return f"The element '{local}' in namespace '{namespace}' has incomplete content.{listed}"
+    if attribute is not None:
+        return f"The '{attribute}' attribute of element '{local}' in namespace '{namespace}' is invalid: {rest}"
+    return f"The element '{local}' in namespace '{namespace}' is invalid: {rest}"
+
+
+def _offending(root: etree._Element, entry) -> etree._Element | None:
+    m = _ELEMENT.match(entry.message)
+    if not m:
+        return None
+    tag = f"{{{m.group(1)}}}{m.group(2)}" if m.group(1) else m.group(2)
+    candidates = [el for el in root.iter(tag) if el.sourceline == entry.line]
+    return candidates[0] if candidates else None
+
+
+def request_violation(operation: etree._Element, version: str) -> Violation | None:
+    """The first way the operation element breaks wsdl/ as ``version`` sees it, or None.
+    The schema is compiled once per view; a valid request costs one validation pass."""
+    schema = _thread_schema(version)
+    if schema.validate(etree.ElementTree(operation)):
+        return None
+    entry = schema.error_log[0]
+    element = _offending(operation, entry)
+    return Violation(_dotnet_text(entry, element), element, entry.line)
+
+
+@cache
+def declared_operations() -> frozenset[str]:
+    """The request elements messages.xsd declares (GetItem, GetUserAvailabilityRequest, ...):
+    only those are validated; any other body element gets the dispatcher's own fault."""
+    root = etree.parse(str(wsdl_dir() / "messages.xsd")).getroot()
+    return frozenset(f"{{{root.get('targetNamespace')}}}{el.get('name')}" for el in root.iterchildren(XS + "element"))
