@@ -28,9 +28,18 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..rules import budget
-from ..rules.model import Item, format_utc, from_record, shifted, to_record
+from ..rules.model import Item, format_utc, from_record, shifted
 from .base import Store, StoreError, Transaction
-from .schema import ORDINARY_SPAN, SCHEMA_VERSION, apply_step, is_long, steps, time_columns
+from .schema import (
+    ITEM_COLUMNS,
+    ORDINARY_SPAN,
+    SCHEMA_VERSION,
+    apply_step,
+    is_long,
+    item_row,
+    steps,
+    time_columns,
+)
 
 POOL_SIZE = 16  # connections per process at most; a request thread holds one per transaction
 CONNECT_TIMEOUT_S = 10
@@ -83,7 +92,7 @@ _INDEXES = [
 ]
 
 _PUT_ITEM = (
-    'INSERT INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread, long_item)'
+    f'INSERT INTO items ({ITEM_COLUMNS})'
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET"
     " seq = excluded.seq, mailbox = excluded.mailbox, folder = excluded.folder, kind = excluded.kind,"
     ' uid = excluded.uid, start = excluded.start, "end" = excluded."end", received = excluded.received,'
@@ -136,17 +145,7 @@ class _PgTransaction(Transaction):
 
     def put(self, item: Item) -> None:
         budget.check()
-        self._cur.execute(_PUT_ITEM, (
-            item.id,
-            item.mailbox.lower(),
-            item.folder,
-            item.kind,
-            item.uid,
-            *time_columns(item),
-            json.dumps(to_record(item), separators=(",", ":")),
-            0 if item.is_read else 1,
-            is_long(item),
-        ))
+        self._cur.execute(_PUT_ITEM, item_row(item))
 
     def delete(self, item_id: str) -> None:
         budget.check()

@@ -34,6 +34,16 @@ def is_long(item: Item) -> int:
     return int(item.start is not None and item.end is not None and item.end - item.start > ORDINARY_SPAN)
 
 
+# The items table's columns in the order item_row gives them (both backends' INSERTs).
+ITEM_COLUMNS = 'id, mailbox, folder, kind, uid, start, "end", received, data, unread, long_item'
+
+
+def item_row(item: Item) -> tuple:
+    """An item's row of the items table, in ITEM_COLUMNS order."""
+    return (item.id, item.mailbox.lower(), item.folder, item.kind, item.uid, *time_columns(item),
+            json.dumps(to_record(item), separators=(",", ":")), 0 if item.is_read else 1, is_long(item))
+
+
 def _sqlite_repair_times(conn) -> None:
     """Rewrite the rows an older version stored with a year of fewer than four digits
     ("1-01-01T..."): unreadable, and they sorted before everything."""

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from ..rules import budget
-from ..rules.model import Item, format_utc, from_record, shifted, to_record
+from ..rules.model import Item, format_utc, from_record, shifted
 from .base import Store, StoreError, Transaction
-from .schema import ORDINARY_SPAN, SCHEMA_VERSION, apply_step, is_long, steps, time_columns
+from .schema import ITEM_COLUMNS, ORDINARY_SPAN, SCHEMA_VERSION, apply_step, item_row, steps
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,21 +98,8 @@ class _SqliteTransaction(Transaction):
 
     def put(self, item: Item) -> None:
         budget.check()
-        self._conn.execute(
-            'INSERT OR REPLACE INTO items (id, mailbox, folder, kind, uid, start, "end", received, data, unread,'
-            " long_item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                item.id,
-                item.mailbox.lower(),
-                item.folder,
-                item.kind,
-                item.uid,
-                *time_columns(item),
-                json.dumps(to_record(item), separators=(",", ":")),
-                0 if item.is_read else 1,
-                is_long(item),
-            ),
-        )
+        self._conn.execute(f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           item_row(item))
 
     def delete(self, item_id: str) -> None:
         budget.check()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+from lxml import etree
+
 from ...rules.user_configurations import UserConfigurations
 from ..context import EwsRequest, Responses
 from ..trees import from_tree, to_tree
@@ -123,11 +125,12 @@ def GetUserConfiguration(req: EwsRequest, request):
     return out.root
 
 
-def CreateUserConfiguration(req: EwsRequest, request):
-    out = Responses("CreateUserConfiguration")
+def _changed(operation_name: str, change) -> etree._Element:
+    """One response message: NoError after ``change()``, or the error it raised (a
+    malformed request is a fault, raised on)."""
+    out = Responses(operation_name)
     try:
-        (folder, name), parts = _configuration(req, request)
-        UserConfigurations(req.rules.store).create(req.actor, folder, name, parts)
+        change()
     except SchemaViolation:
         raise
     except Exception as exc:
@@ -135,34 +138,27 @@ def CreateUserConfiguration(req: EwsRequest, request):
         return out.root
     out.success()
     return out.root
+
+
+def CreateUserConfiguration(req: EwsRequest, request):
+    def change():
+        (folder, name), parts = _configuration(req, request)
+        UserConfigurations(req.rules.store).create(req.actor, folder, name, parts)
+    return _changed("CreateUserConfiguration", change)
 
 
 def UpdateUserConfiguration(req: EwsRequest, request):
-    out = Responses("UpdateUserConfiguration")
-    try:
+    def change():
         (folder, name), parts = _configuration(req, request)
         UserConfigurations(req.rules.store).update(req.actor, folder, name, parts)
-    except SchemaViolation:
-        raise
-    except Exception as exc:
-        out.failure(exc)
-        return out.root
-    out.success()
-    return out.root
+    return _changed("UpdateUserConfiguration", change)
 
 
 def DeleteUserConfiguration(req: EwsRequest, request):
-    out = Responses("DeleteUserConfiguration")
-    try:
+    def change():
         folder, name = _name(req, request.find(M + "UserConfigurationName"))
         UserConfigurations(req.rules.store).delete(req.actor, folder, name)
-    except SchemaViolation:
-        raise
-    except Exception as exc:
-        out.failure(exc)
-        return out.root
-    out.success()
-    return out.root
+    return _changed("DeleteUserConfiguration", change)
 
 
 services = [operation(h) for h in (GetUserConfiguration, CreateUserConfiguration, UpdateUserConfiguration,
