@@ -37,6 +37,8 @@ def pytest_configure(config):
 
         _PG_SERVER = PgServer().start()
         os.environ[stores.URL_ENV] = _PG_SERVER.url
+    if chosen == "postgresql" and not config.getoption("--ews-store"):
+        config.option.ews_store = os.environ[stores.URL_ENV]  # the plugin's fixtures too
 
 
 def pytest_report_header(config):

@@ -9,15 +9,15 @@ its URL names the schema through libpq's ``options`` (search_path).
 
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
+
+from ews_propose.testing.postgresql import drop_schema, fresh_schema
 
 BACKEND_ENV = "EWS_PROPOSE_TEST_STORE"
 URL_ENV = "EWS_PROPOSE_TEST_PG_URL"
 BACKENDS = ("sqlite", "postgresql")
 
-_counter = itertools.count(1)
 made_schemas: list[str] = []
 
 
@@ -29,21 +29,11 @@ def on_postgresql() -> bool:
     return backend() == "postgresql"
 
 
-def with_search_path(url: str, schema: str) -> str:
-    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
-
-
 def new_schema() -> str:
     """A fresh schema on the test server; its store URL."""
-    import psycopg
-
-    url = os.environ[URL_ENV]
-    name = f"t{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        conn.execute(f'CREATE SCHEMA "{name}"')
+    name, url = fresh_schema(os.environ[URL_ENV], prefix=f"t{os.getpid()}")
     made_schemas.append(name)
-    return with_search_path(url, name)
+    return url
 
 
 def store_for(directory: Path, name: str = "store.sqlite3") -> str:
@@ -57,10 +47,7 @@ def store_for(directory: Path, name: str = "store.sqlite3") -> str:
 def drop_schemas() -> None:
     if not made_schemas:
         return
-    import psycopg
-
-    with psycopg.connect(os.environ[URL_ENV], autocommit=True) as conn:
-        for name in made_schemas:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    for name in made_schemas:
+        drop_schema(os.environ[URL_ENV], name)
     made_schemas.clear()
 

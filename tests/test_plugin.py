@@ -4,6 +4,7 @@ build marker, the frozen clock, and the credentials/client helpers."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,10 @@ from freezegun import freeze_time
 from lxml import etree
 
 from ews_propose.conformance.wire import NS
+from ews_propose.testing.postgresql import schemas_named
 
 from .snippets import snippet
+from .stores import URL_ENV, on_postgresql
 
 LUNCH = ("2031-06-03T12:00:00Z", "2031-06-03T13:00:00Z")
 NEXT_DAY = ("2031-06-04T12:00:00Z", "2031-06-04T13:00:00Z")
@@ -56,8 +59,12 @@ def test_fixture_is_a_real_server_with_its_own_store(ews_emulator, tmp_path):
     assert wsdl.status_code == 200
     assert ews_emulator.endpoint.encode() in wsdl.content  # the service address is its own
     invite(ews_emulator)
-    assert ews_emulator.store_path.parent == tmp_path
-    assert ews_emulator.store_path.stat().st_size > 0
+    if on_postgresql():  # the suite on PostgreSQL hands the fixture its server (tests/conftest.py)
+        assert ews_emulator.store_path is None
+        assert ews_emulator.store.startswith(os.environ[URL_ENV]) and "search_path" in ews_emulator.store
+    else:
+        assert ews_emulator.store_path.parent == tmp_path
+        assert ews_emulator.store_path.stat().st_size > 0
 
 
 def test_each_test_gets_a_fresh_store(ews_emulator):
@@ -186,6 +193,46 @@ def test_plugin_loads_by_entry_point_in_a_users_project(tmp_path):
     bad = run_pytest(tmp_path, USER_SUITE.replace("14.03.0123.004", "2019"))
     assert bad.returncode != 0
     assert "invalid server build '2019'" in bad.stdout + bad.stderr
+
+
+STORE_SUITE = """
+    def test_first(ews_emulator):
+        alex = ews_emulator.soap("AlexW@contoso.com")
+        answer = alex.create_meeting("Plan", "2031-06-03T12:00:00Z", "2031-06-03T13:00:00Z",
+                                     attendees=("AdeleV@contoso.com",))
+        assert answer.response_codes == ["NoError"]
+        assert [i.subject for i in ews_emulator.soap("AdeleV@contoso.com").find_items("inbox")] == ["Plan"]
+        print("STORE", ews_emulator.store)
+
+    def test_second_starts_empty(ews_emulator):
+        assert ews_emulator.soap("AdeleV@contoso.com").find_items("inbox") == []
+        print("STORE", ews_emulator.store)
+
+    def test_over_https(ews_emulator_tls):
+        assert ews_emulator_tls.endpoint.startswith("https://")
+        assert ews_emulator_tls.ca_file.exists()
+        assert ews_emulator_tls.soap("AlexW@contoso.com").find_items("inbox") == []
+"""
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="needs --store-backend=postgresql (a server)")
+def test_fixture_stores_on_postgresql_one_schema_per_test(tmp_path):
+    url = os.environ[URL_ENV]
+    before = schemas_named(url, "ews_test_")
+    result = run_pytest(tmp_path, STORE_SUITE, "--ews-store", url, "-s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+    stores = [line.split("STORE ", 1)[1].split()[0] for line in result.stdout.splitlines() if "STORE " in line]
+    assert len(stores) == 2 and stores[0] != stores[1]
+    assert all(s.startswith(url) and "search_path" in s for s in stores)
+    assert not list(tmp_path.glob("**/*.sqlite3"))  # nothing went to a file
+    assert schemas_named(url, "ews_test_") == before  # each test's schema dropped after it
+
+
+def test_ews_store_must_be_a_database_url(tmp_path):
+    result = run_pytest(tmp_path, STORE_SUITE, "--ews-store", str(tmp_path / "x.sqlite3"))
+    assert result.returncode != 0
+    assert "--ews-store" in result.stdout + result.stderr and "not a postgresql:// URL" in result.stdout + result.stderr
 
 
 def test_importing_the_harness_does_not_import_pytest():

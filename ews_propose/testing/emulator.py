@@ -1,5 +1,6 @@
-"""An emulator for a test: its own port, its own SQLite file, a log of every call it
-received, fault injection, and ready-made clients for its mailboxes.
+"""An emulator for a test: its own port, its own store (an SQLite file, or a schema of its
+own on a PostgreSQL database), a log of every call it received, fault injection, and
+ready-made clients for its mailboxes.
 
 Nothing here imports pytest: the fixtures live in ``ews_propose.testing.plugin``, and
 this class works as well from unittest or a script (``with EwsEmulator(path) as ews:``).
@@ -18,6 +19,7 @@ from ..conformance.wire import SoapLine
 from ..directory import KINDS, Directory, Mailbox
 from ..server import EmulatorServer, ServerConfig
 from ..soap.app import Exchange
+from ..store import is_url
 from ..tls import TlsFiles, local_tls_files
 from ..versions import DEFAULT_BUILD, Build
 from .faults import FaultInjector, InjectedCall
@@ -99,26 +101,37 @@ class RequestLog:
 
 
 class EwsEmulator:
-    """An emulator on a free port over a real socket, with its own SQLite store.
+    """An emulator on a free port over a real socket, with its own store.
+
+    ``store`` is an SQLite file's path or a ``postgresql://`` URL (the store is then that
+    database's tables in the URL's search_path: give each emulator a schema of its own,
+    as :func:`ews_propose.testing.postgresql.fresh_schema` makes them).
 
     Hosts the demo mailboxes (``AlexW@contoso.com`` ... see the README) plus any added
     with :meth:`add_mailbox`.
     """
 
-    def __init__(self, store_path: str | Path, build: Build | str = DEFAULT_BUILD,
+    def __init__(self, store: str | Path, build: Build | str = DEFAULT_BUILD,
                  directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4,
-                 tls: bool = False) -> None:
+                 tls: bool = False, work_dir: str | Path | None = None) -> None:
         """``tls=True`` serves HTTPS with a certificate from a local CA made in ``tls/``
-        beside the store (:attr:`ca_file`)."""
+        under ``work_dir`` (:attr:`ca_file`); ``work_dir`` defaults to the SQLite file's
+        folder, and must be given with a database URL."""
         self.build = Build.parse_server(build) if isinstance(build, str) else build
-        self.store_path = Path(store_path)
+        self.store = str(store)
+        on_database = is_url(self.store)
+        if work_dir is None and tls and on_database:
+            raise ValueError("EwsEmulator(tls=True) on a database store needs work_dir= for its certificates")
+        self.store_path = None if on_database else Path(store)
+        self.work_dir = Path(work_dir) if work_dir is not None else (
+            self.store_path.parent if self.store_path is not None else None)
         self.directory = directory if directory is not None else Directory.demo()
         self.requests = RequestLog()
         self.faults: FaultInjector
-        self.tls: TlsFiles | None = local_tls_files(self.store_path.parent / "tls", host) if tls else None
+        self.tls: TlsFiles | None = local_tls_files(self.work_dir / "tls", host) if tls else None
         self.graph_faults: GraphFaults
         self._server = EmulatorServer(
-            ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads,
+            ServerConfig(host=host, port=0, store=self.store, build=self.build, threads=threads,
                          tls=self.tls),
             directory=self.directory,
             observer=self._observed,

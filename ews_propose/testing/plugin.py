@@ -2,7 +2,9 @@
 
 Fixtures:
 - ``ews_emulator``: a fresh :class:`~ews_propose.testing.EwsEmulator` per test, on a free
-  port, with its own SQLite file under ``tmp_path``.
+  port, with its own SQLite file under ``tmp_path``, or with ``--ews-store
+  postgresql://...`` (or the ``ews_store`` ini setting) a schema of its own on that
+  database, dropped when the test ends.
 - ``ews_emulator_tls``: the same over HTTPS, its certificate from a local CA made under
   ``tmp_path`` (``.ca_file``; ``.exchangelib_config`` uses ``server=`` and trusts it).
 - ``ews_server_build``: the emulated build that test gets.
@@ -15,12 +17,15 @@ Nothing here is autouse: a test that asks for neither fixture is untouched.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from ..store import is_url
 from ..versions import DEFAULT_BUILD, Build
 from .emulator import EwsEmulator
+from .postgresql import drop_schema, fresh_schema
 
 MARKER = "ews_server_build"
 
@@ -30,6 +35,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ews-server-build", default=None, metavar="BUILD",
                     help=f"default emulated Exchange build for the ews_emulator fixture "
                          f"(default {DEFAULT_BUILD}); a test's ews_server_build marker wins")
+    group.addoption("--ews-store", default=None, metavar="URL",
+                    help="a postgresql:// URL for the emulator fixtures' stores: each test's emulator "
+                         "gets a schema of its own there, dropped afterwards (default: an SQLite file "
+                         "in the test's tmp_path)")
+    parser.addini("ews_store", "default of --ews-store", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -65,21 +75,42 @@ def ews_server_build(request: pytest.FixtureRequest) -> Build:
     return _parse(option) if option else DEFAULT_BUILD
 
 
+def _database(config: pytest.Config) -> str | None:
+    """The --ews-store URL the fixtures' stores go to, if any (None: SQLite files)."""
+    value = config.getoption("--ews-store") or config.getini("ews_store") or None
+    if value is not None and not is_url(value):
+        raise pytest.UsageError(f"--ews-store: {value!r} is not a postgresql:// URL")
+    return value
+
+
+@contextmanager
+def _running(config: pytest.Config, build: Build, tmp_path: Path, tls: bool) -> Iterator[EwsEmulator]:
+    database = _database(config)
+    if database is None:
+        emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=build, tls=tls)
+        schema = None
+    else:
+        schema, store = fresh_schema(database)
+        emulator = EwsEmulator(store, build=build, tls=tls, work_dir=tmp_path)
+    try:
+        emulator.start()
+        yield emulator
+    finally:
+        emulator.stop()
+        if schema is not None:
+            drop_schema(database, schema)
+
+
 @pytest.fixture
-def ews_emulator(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
+def ews_emulator(request: pytest.FixtureRequest, ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
     """A running emulator with the demo mailboxes, its own store, a request log and fault injection."""
-    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build).start()
-    try:
+    with _running(request.config, ews_server_build, tmp_path, tls=False) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture
-def ews_emulator_tls(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
+def ews_emulator_tls(request: pytest.FixtureRequest, ews_server_build: Build,
+                     tmp_path: Path) -> Iterator[EwsEmulator]:
     """Like ``ews_emulator``, over HTTPS: ``.endpoint`` is https, ``.ca_file`` the CA to trust."""
-    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build, tls=True).start()
-    try:
+    with _running(request.config, ews_server_build, tmp_path, tls=True) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
