@@ -7,7 +7,6 @@ command line, so they stay out of shell history and CI logs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from rich.console import Console
@@ -20,16 +19,23 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ..conformance import junit
-from ..conformance.checks import CHECKS, PROJECT_DECISION, by_id
-from ..conformance.report import render
+from ..conformance.checks import CHECKS, by_id
 from ..conformance.run import SetupError, Target
 from ..conformance.runner import run_suite
 from ._common import EXIT_USAGE
+from ._conformance_args import (
+    UsageProblem,
+    chosen_checks,
+    finish,
+    print_list,
+    secrets_from_env,
+    usage,
+    verify_of,
+)
 
 DEFAULT_ORGANIZER_ENV = "EWS_ORGANIZER_PASSWORD"
 DEFAULT_ATTENDEE_ENV = "EWS_ATTENDEE_PASSWORD"
-EXIT_FAILED = 1
+
 
 
 def _positive(text: str) -> float:
@@ -91,33 +97,17 @@ def conformance_command(args: argparse.Namespace) -> int:
 
         return graph_command(args, console)
     if args.list:
-        for c in CHECKS:
-            basis = " (project decision)" if c.basis == PROJECT_DECISION else ""
-            console.print(f"{c.id:<34} {c.title}{basis}")
+        print_list(console, CHECKS, 34)
         return 0
-    missing = [f"--{n}" for n in ("endpoint", "organizer", "attendee") if not getattr(args, n)]
-    if missing:
-        print(f"ews-propose conformance: {', '.join(missing)} required", file=sys.stderr)
-        return EXIT_USAGE
-    if args.organizer.lower() == args.attendee.lower():
-        print("ews-propose conformance: --organizer and --attendee must be different mailboxes", file=sys.stderr)
-        return EXIT_USAGE
     try:
-        checks = by_id(args.check) if args.check else None
-    except KeyError as exc:
-        print(f"ews-propose conformance: unknown check(s): {exc.args[0]} (see --list)", file=sys.stderr)
+        checks = chosen_checks(args, ("endpoint", "organizer", "attendee"), by_id, "--list")
+        passwords = secrets_from_env("password", (
+            ("organizer", args.organizer_password_env or args.password_env or DEFAULT_ORGANIZER_ENV),
+            ("attendee", args.attendee_password_env or args.password_env or DEFAULT_ATTENDEE_ENV)))
+    except UsageProblem as problem:
+        usage(problem)
         return EXIT_USAGE
-    passwords = {}
-    for who, own, default in (("organizer", args.organizer_password_env, DEFAULT_ORGANIZER_ENV),
-                              ("attendee", args.attendee_password_env, DEFAULT_ATTENDEE_ENV)):
-        var = own or args.password_env or default
-        value = os.environ.get(var)
-        if not value:
-            print(f"ews-propose conformance: the {who}'s password: environment variable {var} is not set",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        passwords[who] = value
-    verify: bool | str = False if args.insecure else (args.ca_bundle or True)
+    verify = verify_of(args)
     target = Target(args.endpoint, args.organizer, args.attendee, passwords["organizer"], passwords["attendee"],
                     organizer_login=args.organizer_login, attendee_login=args.attendee_login,
                     verify=verify, wait_seconds=args.wait, connect_seconds=args.connect_wait)
@@ -136,10 +126,6 @@ def conformance_command(args: argparse.Namespace) -> int:
         with bar:
             report = run_suite(target, checks, on_result=progress)
     except SetupError as exc:
-        print(f"ews-propose conformance: {exc}", file=sys.stderr)
+        usage(exc)
         return EXIT_USAGE
-    render(report, console)
-    if args.junit:
-        junit.write(report, args.junit)
-        console.print(f"JUnit XML: {args.junit}")
-    return 0 if report.ok else EXIT_FAILED
+    return finish(report, args, console)

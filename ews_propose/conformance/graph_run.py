@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 import requests
 
-from .run import CheckFailed, CleanupReport, SetupError, expect
+from .run import CheckFailed, CleanupReport, RunSteps, SetupError, expect, far_future_base
 
 T = TypeVar("T")
 _PAGES = 6  # how far back (x 50 messages) the run looks for its own messages
@@ -71,7 +70,7 @@ class GraphLine:
 
 
 @dataclass
-class GraphRun:
+class GraphRun(RunSteps):
     target: GraphTarget
     run_id: str = field(default_factory=lambda: "graphconf-" + secrets.token_hex(4))
     organizer: GraphLine = field(init=False)
@@ -84,8 +83,7 @@ class GraphRun:
         t = self.target
         self.organizer = GraphLine(t.root, t.organizer_token, t.verify)
         self.attendee = GraphLine(t.root, t.attendee_token, t.verify)
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        self._base = today + timedelta(days=400 + secrets.randbelow(3000), hours=6)
+        self._base = far_future_base()
 
     def probe(self) -> None:
         for line, who in ((self.organizer, self.target.organizer), (self.attendee, self.target.attendee)):
@@ -100,39 +98,6 @@ class GraphRun:
             mail = (r.json().get("mail") or r.json().get("userPrincipalName") or "").lower()
             if mail and mail != who.lower():
                 raise SetupError(f"the token given for {who} signs in as {mail}")
-
-    # --- names, times, waits -------------------------------------------------------------
-
-    def subject(self, label: str) -> str:
-        return f"[{self.run_id}] {label}"
-
-    def slot(self) -> tuple[datetime, datetime]:
-        start = self._base + timedelta(hours=3 * self._slot)
-        self._slot += 1
-        return start, start + timedelta(hours=1)
-
-    def eventually(self, probe: Callable[[], T | None], what: str) -> T:
-        deadline = time.monotonic() + self.target.wait_seconds
-        pause = 0.2
-        while True:
-            found = probe()
-            if found:
-                return found
-            if time.monotonic() >= deadline:
-                raise CheckFailed(f"{what}: not seen within {self.target.wait_seconds:g}s")
-            time.sleep(pause)
-            pause = min(pause * 2, 2.0)
-
-    def shared(self, key: str, make: Callable[[], T]) -> T:
-        if key not in self._cache:
-            try:
-                self._cache[key] = ("ok", make())
-            except Exception as exc:  # noqa: BLE001 - replayed to every check that shares it
-                self._cache[key] = ("error", exc)
-        state, value = self._cache[key]
-        if state == "error":
-            raise value  # type: ignore[misc]
-        return value  # type: ignore[return-value]
 
     # --- steps ---------------------------------------------------------------------------
 

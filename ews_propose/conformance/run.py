@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 from lxml import etree
@@ -36,6 +36,60 @@ class SetupError(Exception):
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
+
+
+def far_future_base() -> datetime:
+    """Where a run's slots begin: far in the future (nothing real is there), and a random
+    day per run, so two runs against one server never share a slot."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=400 + secrets.randbelow(3000), hours=6)
+
+
+class RunSteps:
+    """What every conformance run (EWS and Graph) does the same way: names carrying the run
+    id, fresh slots, waiting for asynchronous delivery, setups shared by checks. The
+    dataclasses using it have ``run_id``, ``target.wait_seconds``, ``_base``, ``_slot`` and
+    ``_cache``."""
+
+    run_id: str
+    target: Any
+    _base: datetime
+    _slot: int
+    _cache: dict[str, object]
+
+    def subject(self, label: str) -> str:
+        return f"[{self.run_id}] {label}"
+
+    def slot(self) -> tuple[datetime, datetime]:
+        """A fresh one-hour slot; proposals use the same hour a day later."""
+        start = self._base + timedelta(hours=3 * self._slot)
+        self._slot += 1
+        return start, start + timedelta(hours=1)
+
+    def eventually(self, probe: Callable[[], T | None], what: str) -> T:
+        """Poll until ``probe`` returns something: real servers deliver and update asynchronously."""
+        deadline = time.monotonic() + self.target.wait_seconds
+        pause = 0.2
+        while True:
+            found = probe()
+            if found is not None and found is not False:
+                return found
+            if time.monotonic() >= deadline:
+                raise CheckFailed(f"{what}: not seen within {self.target.wait_seconds:g}s")
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """One setup used by several read-only checks; a failed setup fails each of them."""
+        if key not in self._cache:
+            try:
+                self._cache[key] = ("ok", make())
+            except Exception as exc:  # noqa: BLE001 - replayed to every check that shares it
+                self._cache[key] = ("error", exc)
+        state, value = self._cache[key]
+        if state == "error":
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
 
 
 def iso(moment: datetime) -> str:
@@ -85,7 +139,7 @@ class ServerInfo:
 
 
 @dataclass
-class Run:
+class Run(RunSteps):
     target: Target
     run_id: str = field(default_factory=lambda: "ewsconf-" + secrets.token_hex(4))
     server: ServerInfo | None = None
@@ -101,10 +155,7 @@ class Run:
                                   verify=t.verify)
         self.attendee = SoapLine(t.endpoint, t.attendee_login or t.attendee, t.attendee_password,
                                  verify=t.verify)
-        # Far in the future (nothing real is there), and a random day per run, so two runs
-        # against one server never share a slot.
-        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        self._base = today + timedelta(days=400 + secrets.randbelow(3000), hours=6)
+        self._base = far_future_base()
 
     # --- setup ---------------------------------------------------------------------------
 
@@ -163,32 +214,6 @@ class Run:
         assert self.server is not None, "probe() first"
         return self.server
 
-    # --- names and times -----------------------------------------------------------------
-
-    def subject(self, label: str) -> str:
-        return f"[{self.run_id}] {label}"
-
-    def slot(self) -> tuple[datetime, datetime]:
-        """A fresh one-hour slot; proposals use the same hour a day later."""
-        start = self._base + timedelta(hours=3 * self._slot)
-        self._slot += 1
-        return start, start + timedelta(hours=1)
-
-    # --- waiting on a real server --------------------------------------------------------
-
-    def eventually(self, probe: Callable[[], T | None], what: str) -> T:
-        """Poll until ``probe`` returns something: Exchange delivers and updates asynchronously."""
-        deadline = time.monotonic() + self.target.wait_seconds
-        pause = 0.2
-        while True:
-            found = probe()
-            if found is not None and found is not False:
-                return found
-            if time.monotonic() >= deadline:
-                raise CheckFailed(f"{what}: not seen within {self.target.wait_seconds:g}s")
-            time.sleep(pause)
-            pause = min(pause * 2, 2.0)
-
     def find(self, line: SoapLine, folder: str, subject: str, kind: str | None = None) -> list[FoundItem]:
         return [i for i in line.find_items(folder, subject)
                 if subject in (i.subject or "") and (kind is None or i.kind == kind)]
@@ -210,18 +235,6 @@ class Run:
             raise CheckFailed(f"CreateItem CalendarItem '{subject}': {answer.describe()}")
         item_id = answer.first("//m:Items/t:CalendarItem/t:ItemId")
         return Meeting(subject, item_id.get("Id"), item_id.get("ChangeKey"), start, end)
-
-    def shared(self, key: str, make: Callable[[], T]) -> T:
-        """One setup used by several read-only checks; a failed setup fails each of them."""
-        if key not in self._cache:
-            try:
-                self._cache[key] = ("ok", make())
-            except Exception as exc:  # noqa: BLE001 - replayed to every check that shares it
-                self._cache[key] = ("error", exc)
-        state, value = self._cache[key]
-        if state == "error":
-            raise value  # type: ignore[misc]
-        return value  # type: ignore[return-value]
 
     def response_objects(self, line: SoapLine, item_id: str, version: str | None | object = ...) -> list[str]:
         answer = line.get(item_id, "IdOnly", ("item:ResponseObjects",), version=version)
