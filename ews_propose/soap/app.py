@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 from spyne import Application
-from spyne import const as spyne_const
 from spyne.evmgr import EventManager
-from spyne.server.wsgi import WsgiApplication
 
 from ..autodiscover import AutodiscoverService
 from ..directory import Directory, Mailbox
@@ -27,15 +25,11 @@ from ..versions import Build
 from .context import MAILBOX_ENV_KEY, ServerState
 from .errors import EwsFault
 from .operations import all_services, get_streaming_events
+from .pipeline import EwsServer
 from .protocol import EwsSoap11
 from .xml import MESSAGES_NS
 
 log = logging.getLogger(__name__)
-
-# spyne runs a full gc.collect() after a request at most once a second, so that files
-# held by method contexts close early. This application holds none, and the collection
-# is a stall of tens of milliseconds: the worst of the p99 latency.
-spyne_const.MIN_GC_INTERVAL = float("inf")
 
 EWS_PATH = "/ews/exchange.asmx"
 REALM = "ews-propose"
@@ -77,7 +71,10 @@ class EwsApplication:
             out_protocol=EwsSoap11(build, strict_schema),
         )
         spyne_app.ews = self.state = ServerState(self.rules, directory, build)
-        self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)
+        # spyne's Application holds the method table; EwsServer runs each request
+        # (soap/pipeline.py; spyne's WsgiApplication, its method contexts and its
+        # per-request gc.collect() are not used).
+        self.soap = EwsServer(spyne_app, self.protocol)
         _quiet_events(spyne_app, self.soap)
         self._static = {name.lower(): (wsdl_dir() / name).read_bytes() for name in WSDL_FILES}
         self.autodiscover = AutodiscoverService(directory, build, REALM, max_request_bytes)
@@ -166,11 +163,13 @@ class EwsApplication:
         if length > 0:
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)
+        elif "CONTENT_LENGTH" not in environ:  # as spyne read it: up to the limit
+            body = environ["wsgi.input"].read(self.max_request_bytes)
         try:
             if get_streaming_events.OPERATION.encode() in body[:4096] and \
                     operation_of(body) == get_streaming_events.OPERATION:
                 return get_streaming_events.serve(self.state, self.protocol, environ, start_response, body)
-            return self.soap(environ, start_response)
+            return self.soap.answer(environ, start_response, body)
         except Exception:
             # Last resort: whatever escaped spyne is still answered as an EWS fault.
             log.exception("unhandled error outside the operation")
@@ -240,7 +239,7 @@ class _QuietEventManager(EventManager):
                 handler(ctx, *args, **kwargs)
 
 
-def _quiet_events(spyne_app: Application, server: WsgiApplication) -> None:
+def _quiet_events(spyne_app: Application, server: EwsServer) -> None:
     owners = [spyne_app, server, spyne_app.in_protocol, spyne_app.out_protocol, *spyne_app.services]
     for owner in owners:
         current = owner.event_manager
