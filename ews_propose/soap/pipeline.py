@@ -12,7 +12,8 @@ services; the protocol class ``EwsSoap11``, whose methods still parse, check the
 and shape faults) and runs each request in a straight line:
 
 parse -> envelope -> header (and the strict-schema check) -> the method the table names
--> one serialization, with the envelope around the answer written as fixed bytes.
+-> one serialization, with the envelope around the answer written as fixed bytes and
+the parts written as text (items, soap/raw.py) placed into it as they are.
 
 Every operation goes through it; GetStreamingEvents, which answers with a stream, is
 handed its own WSGI answer by ``ews_propose.soap.app`` as before.
@@ -26,6 +27,7 @@ from lxml import etree
 from spyne.error import ResourceNotFoundError
 from spyne.server._base import ServerBase
 
+from . import raw
 from .protocol import EwsSoap11
 
 log = logging.getLogger(__name__)
@@ -84,9 +86,13 @@ class EwsServer(ServerBase):
             if function is None:
                 raise ResourceNotFoundError(call.method_request_string)
             protocol.read_in_header(call)
-            response = function(call, call.in_body_doc)
-            body = self._prefix + etree.tostring(response, encoding="utf-8", with_tail=False) + \
-                b"</s:Body></s:Envelope>"
+            parts = raw.collect()
+            try:
+                response = function(call, call.in_body_doc)
+            finally:
+                raw.stop()
+            written = etree.tostring(response, encoding="utf-8", with_tail=False)
+            body = self._prefix + (raw.splice(written, parts) if parts else written) + b"</s:Body></s:Envelope>"
             status = "200 OK"
         except Exception as exc:  # spyne Faults (EwsFault among them), and any defect
             error = protocol.fault_for(exc, call.method_request_string)
