@@ -25,7 +25,7 @@ from ..versions import Build
 from .context import MAILBOX_ENV_KEY, ServerState
 from .errors import EwsFault
 from .operations import all_services, get_streaming_events
-from .pipeline import EwsServer
+from .pipeline import OPERATION_ENV_KEY, EwsServer
 from .protocol import EwsSoap11
 from .xml import MESSAGES_NS
 
@@ -108,7 +108,7 @@ class EwsApplication:
         return Streamed(self._recorded_stream(environ, request, seen, answer))
 
     def _record(self, environ, request: bytes, seen: dict, body: bytes) -> None:
-        self.observer(Exchange(operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
+        self.observer(Exchange(call_operation(environ, request), environ.get(MAILBOX_ENV_KEY), request,
                                int(seen.get("status", "500").split()[0]), body))
 
     def _recorded_stream(self, environ, request: bytes, seen: dict, answer):
@@ -260,6 +260,12 @@ def operation_of(request: bytes) -> str | None:
         return None
     name = etree.QName(first).localname
     return "GetUserAvailability" if name == "GetUserAvailabilityRequest" else name
+
+
+def call_operation(environ, request: bytes) -> str | None:
+    """:func:`operation_of` for a request the application has answered: the name its
+    pipeline read (soap/pipeline.py), else the request read again."""
+    return environ.get(OPERATION_ENV_KEY) or operation_of(request)
 
 
 def _with_affinity(start_response, build):

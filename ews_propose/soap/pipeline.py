@@ -33,6 +33,9 @@ from .protocol import EwsSoap11
 log = logging.getLogger(__name__)
 
 _HEADERS_CONTENT_TYPE = ("Content-Type", "text/xml; charset=utf-8")
+# The operation's name, once the envelope is read, for those recording the call
+# (app.operation_of reads it instead of parsing the request a second time).
+OPERATION_ENV_KEY = "ews_propose.operation"
 
 
 class Call:
@@ -82,6 +85,8 @@ class EwsServer(ServerBase):
         try:
             protocol.create_in_document(call)
             protocol.decompose_incoming_envelope(call)
+            name = call.method_request_string.rpartition("}")[2]
+            environ[OPERATION_ENV_KEY] = "GetUserAvailability" if name == "GetUserAvailabilityRequest" else name
             function = self.methods.get(call.method_request_string)
             if function is None:
                 raise ResourceNotFoundError(call.method_request_string)
