@@ -129,13 +129,17 @@ class Field:
 
 def esc(value: str) -> str:
     # A carriage return as a character reference: XML parsers turn a raw one into a newline.
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    if "&" in value or "<" in value or ">" in value or "\r" in value:  # most text has none
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return value
 
 
 def esc_attr(value: str) -> str:
     # A newline or tab in an attribute reads back as a space (XML's attribute value
     # normalization): written so, the text is what lxml writes for it (soap/raw.py).
-    return esc(value).replace('"', "&quot;").replace("\n", " ").replace("\t", " ")
+    if '"' in value or "\n" in value or "\t" in value:
+        return esc(value).replace('"', "&quot;").replace("\n", " ").replace("\t", " ")
+    return esc(value)
 
 
 def _el(out: list[str], tag: str, text: str) -> None:
@@ -619,8 +623,17 @@ def item_text(item: Item, shape: Shape, reader: Reader) -> str:
 def items_text(items: Iterable[Item], shape: Shape, reader: Reader) -> str:
     """``<t:Items>`` holding every item, as :func:`item_text` writes one."""
     out = ["<t:Items>"]
+    plans: dict[str, tuple[Writer, ...]] = {}  # per kind, looked up once
     for item in items:
-        _write_item(out, item, shape, reader)
+        kind = item.kind
+        plan = plans.get(kind)
+        if plan is None:
+            plan = plans[kind] = _plan(kind, shape, reader.open_features, reader.schema)
+        name = ITEM_ELEMENTS[kind]
+        out.append(f"<t:{name}>")
+        for write in plan:
+            write(out, item, reader)
+        out.append(f"</t:{name}>")
     out.append("</t:Items>")
     return "".join(out)
 
