@@ -67,6 +67,8 @@ bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (needs 
 	@command -v wrk >/dev/null || { echo "make bench: wrk (an HTTP load generator) is missing;" \
 	  "installing Debian's package: apt-get install -y wrk (needs root)"; apt-get install -y wrk; }
 	$(BIN)/python bench/wire.py
+	$(BIN)/python bench/hot_path.py --profile
+	$(BIN)/python bench/fixture_start.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/organizer.py
 

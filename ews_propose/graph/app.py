@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -50,15 +51,34 @@ class GraphApplication:
         self.rules = rules
         self.directory = directory
         self.max_request_bytes = max_request_bytes
-        self.app = falcon.App(middleware=[_Requests(self)])
-        self.app.req_options.strip_url_path_trailing_slash = True
-        # Every answer with a body sets its own type; 202/204 carry none (SDKs would parse it).
-        self.app.resp_options.default_media_type = None
         self._literals: set[str] = set()
+        # The falcon application is built at the first Graph request: registering its
+        # routes (falcon checks every responder of ~470) was half of an emulator's start,
+        # which the pytest fixture pays for every test (bench/fixture_start.py).
+        self._app: falcon.App | None = None
+        self._building = threading.Lock()
+
+    @property
+    def app(self) -> falcon.App:
+        app = self._app
+        if app is None:
+            with self._building:
+                if self._app is None:
+                    self._app = self._build()
+                app = self._app
+        return app
+
+    def _build(self) -> falcon.App:
+        self._pending = app = falcon.App(middleware=[_Requests(self)])
+        app.req_options.strip_url_path_trailing_slash = True
+        # Every answer with a body sets its own type; 202/204 carry none (SDKs would parse it).
+        app.resp_options.default_media_type = None
         self._routes()
         # falcon.HTTPError (routing 404, 405) has a default handler of its own: replace it too.
-        self.app.add_error_handler(Exception, _error_handler)
-        self.app.add_error_handler(falcon.HTTPError, _error_handler)
+        app.add_error_handler(Exception, _error_handler)
+        app.add_error_handler(falcon.HTTPError, _error_handler)
+        del self._pending
+        return app
 
     # --- routes ------------------------------------------------------------------------
 
@@ -66,7 +86,7 @@ class GraphApplication:
         for owner in owners:
             path = PREFIX + owner + template
             self._literals.update(s.lower() for s in path.split("/") if s and not s.startswith("{"))
-            self.app.add_route(path.lower() if "{" not in path else _lower_literals(path), resource)
+            self._pending.add_route(path.lower() if "{" not in path else _lower_literals(path), resource)
 
     def _routes(self) -> None:
         self.add("", users.UserResource())
@@ -97,9 +117,10 @@ class GraphApplication:
     # --- WSGI --------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
+        app = self.app  # built first: it fills the literals _canonical reads
         environ["PATH_INFO"] = self._canonical(environ.get("PATH_INFO") or "/")
         with budget.request_budget(self.rules.limits.max_request_seconds):
-            return self.app(environ, start_response)
+            return app(environ, start_response)
 
     def _canonical(self, path: str) -> str:
         """Literal segments matched case-insensitively (``calendarGroups``, ``tentativelyAccept``):

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from ..graph.app import PREFIX as GRAPH_PREFIX
-from ..soap.app import EWS_PATH, REALM, EwsApplication, Streamed, operation_of
+from ..soap.app import EWS_PATH, REALM, EwsApplication, Streamed, call_operation
 from ..soap.context import MAILBOX_ENV_KEY
 from . import pages
 from .wirelog import WireLog
@@ -87,7 +87,7 @@ class Inspector:
                     self.log.add(when, operation, who.smtp if who else None, status, request, response,
                                  (time.perf_counter() - began) * 1000)
                 else:
-                    self.log.add(when, operation_of(request), environ.get(MAILBOX_ENV_KEY), status, request,
+                    self.log.add(when, call_operation(environ, request), environ.get(MAILBOX_ENV_KEY), status, request,
                                  response, (time.perf_counter() - began) * 1000)
 
         answer = app(environ, recording)

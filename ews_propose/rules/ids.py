@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import os
 import uuid
+from functools import lru_cache
 
 _ITEM_TAG = b"\x01EP"
 _FOLDER_TAG = b"\x02EP"
@@ -21,6 +22,7 @@ def new_item_id() -> str:
     return base64.b64encode(_ITEM_TAG + os.urandom(_RAW_LEN - len(_ITEM_TAG))).decode("ascii")
 
 
+@lru_cache(maxsize=4096)  # every item written carries its folder's id: worked out once
 def folder_id(mailbox: str, folder: str) -> str:
     """The wire id of a mailbox's folder: a default folder's is derived from its name; a
     created folder's key already is its id."""

@@ -225,39 +225,48 @@ def shifted(moment: datetime, delta: timedelta) -> datetime:
         return EARLIEST if delta < timedelta(0) else LATEST
 
 
-def _defaults(cls: type) -> dict[str, Any]:
-    out = {}
+_MISSING = object()
+# Per dataclass: (field name, default or _MISSING) in field order, worked out once.
+_FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_AS_IS = frozenset({str, int, float, bool, type(None), dict, tuple})
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, Any], ...]:
+    out = []
     for f in dataclasses.fields(cls):
         if f.default is not dataclasses.MISSING:
-            out[f.name] = f.default
+            out.append((f.name, f.default))
         elif f.default_factory is not dataclasses.MISSING:
-            out[f.name] = f.default_factory()
-    return out
-
-
-_DEFAULTS: dict[type, dict[str, Any]] = {}
-_MISSING = object()
+            out.append((f.name, f.default_factory()))
+        else:
+            out.append((f.name, _MISSING))
+    fields = _FIELDS[cls] = tuple(out)
+    return fields
 
 
 def _encode(value: Any) -> Any:
     """JSON-ready form; fields still at their default are left out (smaller rows, faster
     reads: ``from_record`` fills them back in)."""
-    if isinstance(value, datetime):
-        return format_utc(value)
-    if isinstance(value, list):
+    cls = value.__class__
+    if cls in _AS_IS:
+        return value
+    if cls is list:
         return [_encode(v) for v in value]
-    if dataclasses.is_dataclass(value):
-        cls = type(value)
-        defaults = _DEFAULTS.get(cls)
-        if defaults is None:
-            defaults = _DEFAULTS[cls] = _defaults(cls)
-        out = {}
-        for f in dataclasses.fields(value):
-            v = getattr(value, f.name)
-            if defaults.get(f.name, _MISSING) != v:
-                out[f.name] = _encode(v)
-        return out
-    return value
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        if isinstance(value, datetime):
+            return format_utc(value)
+        if isinstance(value, list):
+            return [_encode(v) for v in value]
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return value
+        fields = _fields_of(cls)
+    out = {}
+    for name, default in fields:
+        v = getattr(value, name)
+        if default is _MISSING or default != v:
+            out[name] = _encode(v)
+    return out
 
 
 def to_record(item: Item) -> dict[str, Any]:
@@ -272,14 +281,33 @@ def _dates(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_record(data: dict[str, Any]) -> Item:
-    data = _dates(data)
+    """The item a record holds. Built without the dataclass's ``__init__`` (about 90
+    keyword arguments, most at their defaults: a third of reading an item): the
+    defaults, then the record's fields, as ``__init__`` would set them."""
+    values = dict(_ITEM_PLAIN_DEFAULTS)
+    for key, value in data.items():
+        if key in _ITEM_FIELDS:
+            values[key] = parse_utc(value) if key in _DATETIME_FIELDS and isinstance(value, str) else value
+    for key in _ITEM_REQUIRED:
+        if key not in values:
+            raise TypeError(f"an item record without '{key}'")
+    for key, factory in _ITEM_FACTORIES:
+        if key not in values:
+            values[key] = factory()
     for key in ("sender", "organizer"):
-        if data.get(key) is not None:
-            data[key] = Person(**data[key])
+        if values[key] is not None:
+            values[key] = Person(**values[key])
     for key in ("to", "cc", "bcc", "reply_to"):
-        data[key] = [Person(**p) for p in data.get(key) or []]
-    data["attendees"] = [Attendee(**_dates(a)) for a in data.get("attendees") or []]
-    return Item(**{k: v for k, v in data.items() if k in _ITEM_FIELDS})
+        values[key] = [Person(**p) for p in values[key] or []]
+    values["attendees"] = [Attendee(**_dates(a)) for a in values["attendees"] or []]
+    item = object.__new__(Item)
+    item.__dict__.update(values)
+    return item
 
 
 _ITEM_FIELDS = frozenset(f.name for f in dataclasses.fields(Item))
+_ITEM_REQUIRED = tuple(f.name for f in dataclasses.fields(Item)
+                       if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+_ITEM_PLAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Item) if f.default is not dataclasses.MISSING}
+_ITEM_FACTORIES = tuple((f.name, f.default_factory) for f in dataclasses.fields(Item)
+                        if f.default_factory is not dataclasses.MISSING)

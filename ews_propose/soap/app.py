@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 from spyne import Application
-from spyne import const as spyne_const
 from spyne.evmgr import EventManager
-from spyne.server.wsgi import WsgiApplication
 
 from ..autodiscover import AutodiscoverService
 from ..directory import Directory, Mailbox
@@ -27,15 +25,11 @@ from ..versions import Build
 from .context import MAILBOX_ENV_KEY, ServerState
 from .errors import EwsFault
 from .operations import all_services, get_streaming_events
+from .pipeline import OPERATION_ENV_KEY, EwsServer
 from .protocol import EwsSoap11
 from .xml import MESSAGES_NS
 
 log = logging.getLogger(__name__)
-
-# spyne runs a full gc.collect() after a request at most once a second, so that files
-# held by method contexts close early. This application holds none, and the collection
-# is a stall of tens of milliseconds: the worst of the p99 latency.
-spyne_const.MIN_GC_INTERVAL = float("inf")
 
 EWS_PATH = "/ews/exchange.asmx"
 REALM = "ews-propose"
@@ -77,7 +71,10 @@ class EwsApplication:
             out_protocol=EwsSoap11(build, strict_schema),
         )
         spyne_app.ews = self.state = ServerState(self.rules, directory, build)
-        self.soap = WsgiApplication(spyne_app, max_content_length=max_request_bytes)
+        # spyne's Application holds the method table; EwsServer runs each request
+        # (soap/pipeline.py; spyne's WsgiApplication, its method contexts and its
+        # per-request gc.collect() are not used).
+        self.soap = EwsServer(spyne_app, self.protocol)
         _quiet_events(spyne_app, self.soap)
         self._static = {name.lower(): (wsdl_dir() / name).read_bytes() for name in WSDL_FILES}
         self.autodiscover = AutodiscoverService(directory, build, REALM, max_request_bytes)
@@ -111,7 +108,7 @@ class EwsApplication:
         return Streamed(self._recorded_stream(environ, request, seen, answer))
 
     def _record(self, environ, request: bytes, seen: dict, body: bytes) -> None:
-        self.observer(Exchange(operation_of(request), environ.get(MAILBOX_ENV_KEY), request,
+        self.observer(Exchange(call_operation(environ, request), environ.get(MAILBOX_ENV_KEY), request,
                                int(seen.get("status", "500").split()[0]), body))
 
     def _recorded_stream(self, environ, request: bytes, seen: dict, answer):
@@ -166,11 +163,13 @@ class EwsApplication:
         if length > 0:
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)
+        elif "CONTENT_LENGTH" not in environ:  # as spyne read it: up to the limit
+            body = environ["wsgi.input"].read(self.max_request_bytes)
         try:
             if get_streaming_events.OPERATION.encode() in body[:4096] and \
                     operation_of(body) == get_streaming_events.OPERATION:
                 return get_streaming_events.serve(self.state, self.protocol, environ, start_response, body)
-            return self.soap(environ, start_response)
+            return self.soap.answer(environ, start_response, body)
         except Exception:
             # Last resort: whatever escaped spyne is still answered as an EWS fault.
             log.exception("unhandled error outside the operation")
@@ -240,7 +239,7 @@ class _QuietEventManager(EventManager):
                 handler(ctx, *args, **kwargs)
 
 
-def _quiet_events(spyne_app: Application, server: WsgiApplication) -> None:
+def _quiet_events(spyne_app: Application, server: EwsServer) -> None:
     owners = [spyne_app, server, spyne_app.in_protocol, spyne_app.out_protocol, *spyne_app.services]
     for owner in owners:
         current = owner.event_manager
@@ -261,6 +260,12 @@ def operation_of(request: bytes) -> str | None:
         return None
     name = etree.QName(first).localname
     return "GetUserAvailability" if name == "GetUserAvailabilityRequest" else name
+
+
+def call_operation(environ, request: bytes) -> str | None:
+    """:func:`operation_of` for a request the application has answered: the name its
+    pipeline read (soap/pipeline.py), else the request read again."""
+    return environ.get(OPERATION_ENV_KEY) or operation_of(request)
 
 
 def _with_affinity(start_response, build):

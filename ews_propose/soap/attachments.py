@@ -11,7 +11,7 @@ from lxml import etree
 from ..rules import model as m
 from ..rules.attachments import attachment_id, stamp
 from ..rules.model import Item, from_record, to_record
-from .items import Reader, Shape, esc, esc_attr, item_element, read_new_item
+from .items import Reader, Shape, esc, esc_attr, item_element, read_new_item, tagged
 from .xml import SchemaViolation, T, localname, parse_bool, sub
 
 ITEM_KINDS = ("Item", "Message", "CalendarItem")
@@ -85,7 +85,7 @@ def _common(out: list[str], item: Item, att: dict, path: tuple[str, ...] = ()) -
     token = attachment_id(item.id, *path, att["aid"]) if path else attachment_id(item.id, att["aid"])
     out.append(f'<t:AttachmentId Id="{token}" RootItemId="{esc_attr(item.id)}" '
                f'RootItemChangeKey="{esc_attr(item.change_key)}"/>')
-    out.append(f"<t:Name>{esc(att['name'])}</t:Name>")
+    out.append(tagged("Name", esc(att['name'])))
     if att.get("content_type"):
         out.append(f"<t:ContentType>{esc(att['content_type'])}</t:ContentType>")
     if att.get("content_id"):

@@ -65,7 +65,8 @@ def _zone_id(get: Callable[[m.Item], str]) -> Callable[[str], Any]:
     def make(tag: str):
         def write(out, item, reader):
             if _zoned(item):
-                out.append(f"<t:{tag}>{_attr(get(item))}</t:{tag}>")
+                value = _attr(get(item))
+                out.append(f"<t:{tag}>{value}</t:{tag}>" if value else f"<t:{tag}/>")
         return write
     return make
 
@@ -73,7 +74,8 @@ def _zone_id(get: Callable[[m.Item], str]) -> Callable[[str], Any]:
 def _time_zone_name(tag: str):
     def write(out, item, reader):
         if _zoned(item):
-            out.append(f"<t:{tag}>{_attr(zone_display_name(start_zone_id(item)))}</t:{tag}>")
+            value = _attr(zone_display_name(start_zone_id(item)))
+            out.append(f"<t:{tag}>{value}</t:{tag}>" if value else f"<t:{tag}/>")
     return write
 
 

@@ -16,15 +16,18 @@ from lxml import etree
 
 from ..rules.model import Item
 from .errors import ItemError
-from .xml import SchemaViolation, T, datetime_value
+from .xml import SchemaViolation, T, datetime_value, tagged
 
 
 def esc(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Line ends as an XML parser reads them back: this text goes into answers as it is.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        "\r\n", "\n").replace("\r", "\n")
 
 
 def esc_attr(value: str) -> str:
-    return esc(value).replace('"', "&quot;")
+    # ... and in an attribute, any line end or tab reads back as a space.
+    return esc(value).replace('"', "&quot;").replace("\n", " ").replace("\t", " ")
 
 ATTRIBUTES = ("DistinguishedPropertySetId", "PropertySetId", "PropertyTag", "PropertyName", "PropertyId",
               "PropertyType")
@@ -123,10 +126,10 @@ def write_properties(out: list[str], item: Item, wanted: tuple[tuple[str, Uri], 
         attrs = "".join(f' {name}="{esc_attr(value)}"' for name, value in uri)
         out.append(f"<t:ExtendedProperty><t:ExtendedFieldURI{attrs}/>")
         if prop["array"]:
-            out.append("<t:Values>" + "".join(f"<t:Value>{esc(v)}</t:Value>" for v in prop["values"])
+            out.append("<t:Values>" + "".join(tagged("Value", esc(v)) for v in prop["values"])
                        + "</t:Values>")
         else:
-            out.append(f"<t:Value>{esc(prop['values'][0])}</t:Value>")
+            out.append(tagged("Value", esc(prop['values'][0])))
         out.append("</t:ExtendedProperty>")
 
 

@@ -34,6 +34,7 @@ from .xml import (
     parse_enum,
     parse_int,
     sub,
+    tagged,
 )
 
 RESPONSE_TYPES = {
@@ -128,15 +129,21 @@ class Field:
 
 def esc(value: str) -> str:
     # A carriage return as a character reference: XML parsers turn a raw one into a newline.
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    if "&" in value or "<" in value or ">" in value or "\r" in value:  # most text has none
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return value
 
 
 def esc_attr(value: str) -> str:
-    return esc(value).replace('"', "&quot;")
+    # A newline or tab in an attribute reads back as a space (XML's attribute value
+    # normalization): written so, the text is what lxml writes for it (soap/raw.py).
+    if '"' in value or "\n" in value or "\t" in value:
+        return esc(value).replace('"', "&quot;").replace("\n", " ").replace("\t", " ")
+    return esc(value)
 
 
 def _el(out: list[str], tag: str, text: str) -> None:
-    out.append(f"<t:{tag}>{esc(text)}</t:{tag}>")
+    out.append(tagged(tag, esc(text)))
 
 
 def _text(attr: str, *, empty_ok: bool = False) -> Callable[[str], Writer]:
@@ -192,8 +199,8 @@ def _const(value: str) -> Callable[[str], Writer]:
 
 
 def write_mailbox(out: list[str], person: Person, tag: str = "Mailbox") -> None:
-    out.append(f"<t:{tag}><t:Name>{esc(person.name or person.smtp)}</t:Name>"
-               f"<t:EmailAddress>{esc(person.smtp)}</t:EmailAddress>"
+    out.append(f"<t:{tag}>{tagged('Name', esc(person.name or person.smtp))}"
+               f"{tagged('EmailAddress', esc(person.smtp))}"
                f"<t:RoutingType>SMTP</t:RoutingType><t:MailboxType>Mailbox</t:MailboxType></t:{tag}>")
 
 
@@ -256,7 +263,7 @@ def _parent_folder_id(out, item, reader):
 
 def _body(out, item, reader):
     body_type = item.body_type if item.body_type in BODY_TYPES else "Text"
-    out.append(f'<t:Body BodyType="{body_type}">{esc(item.body or "")}</t:Body>')
+    out.append(tagged("Body", esc(item.body or ""), f' BodyType="{body_type}"'))
 
 
 def _attachments(out, item, reader):
@@ -281,18 +288,17 @@ def _text_body(out, item, reader):
             text = html.fromstring(text).text_content()
         except (etree.ParserError, ValueError):
             pass
-    out.append(f'<t:TextBody BodyType="Text">{esc(text)}</t:TextBody>')
+    out.append(tagged("TextBody", esc(text), ' BodyType="Text"'))
 
 
 def _categories(out, item, reader):
     if item.categories:
-        out.append("<t:Categories>" + "".join(f"<t:String>{esc(c)}</t:String>" for c in item.categories)
+        out.append("<t:Categories>" + "".join(tagged("String", esc(c)) for c in item.categories)
                    + "</t:Categories>")
 
 
 def _response_objects(out, item, reader):
-    out.append("<t:ResponseObjects>" + "".join(f"<t:{ACTION_ELEMENTS[a]}/>" for a in reader.actions(item))
-               + "</t:ResponseObjects>")
+    out.append(tagged("ResponseObjects", "".join(f"<t:{ACTION_ELEMENTS[a]}/>" for a in reader.actions(item))))
 
 
 def _size(out, item, reader):
@@ -603,6 +609,36 @@ def _write_item(out: list[str], item: Item, shape: Shape, reader: Reader, declar
     for write in _plan(item.kind, shape, reader.open_features, reader.schema):
         write(out, item, reader)
     out.append(f"</t:{name}>")
+
+
+def item_text(item: Item, shape: Shape, reader: Reader) -> str:
+    """The item's element as text, exactly as lxml would write it inside an answer whose
+    response element declares ``t:`` (soap/raw.py): the writers close empty elements
+    (``xml.tagged``) and escape as lxml does; tests/test_raw_items.py checks it."""
+    out: list[str] = []
+    _write_item(out, item, shape, reader)
+    return "".join(out)
+
+
+def items_text(items: Iterable[Item], shape: Shape, reader: Reader) -> str:
+    """``<t:Items>`` holding every item, as :func:`item_text` writes one."""
+    out = ["<t:Items>"]
+    plans: dict[str, tuple[Writer, ...]] = {}  # per kind, looked up once
+    for item in items:
+        kind = item.kind
+        plan = plans.get(kind)
+        if plan is None:
+            plan = plans[kind] = _plan(kind, shape, reader.open_features, reader.schema)
+        name = ITEM_ELEMENTS[kind]
+        out.append(f"<t:{name}>")
+        for write in plan:
+            write(out, item, reader)
+        out.append(f"</t:{name}>")
+    out.append("</t:Items>")
+    return "".join(out)
+
+
+TYPES_DECL_BYTES = len(" " + _TYPES_DECL)
 
 
 def item_element(item: Item, shape: Shape, reader: Reader) -> etree._Element:

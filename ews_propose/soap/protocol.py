@@ -143,11 +143,16 @@ class EwsSoap11(Soap11):
 
     def deserialize(self, ctx, message):
         self.event_manager.fire_event("before_deserialize", ctx)
+        self.read_in_header(ctx)
+        ctx.in_object = ctx.in_body_doc
+        self.event_manager.fire_event("after_deserialize", ctx)
+
+    def read_in_header(self, ctx) -> None:
+        """The request's EWS header into ``ctx.in_header``, and (``strict_schema``) the
+        operation element checked against the requested version's schema."""
         ctx.in_header = self._read_header(ctx.in_header_doc, ctx.in_string)
         if self.strict_schema:
             self._validate(ctx)
-        ctx.in_object = ctx.in_body_doc
-        self.event_manager.fire_event("after_deserialize", ctx)
 
     @staticmethod
     def _validate(ctx) -> None:
@@ -215,24 +220,41 @@ class EwsSoap11(Soap11):
             # Faults carry no SOAP header, as Exchange sends them (published traces of
             # ErrorSchemaValidation, ErrorInvalidServerVersion, ErrorServerBusy, ...).
             body = sub(envelope, S + "Body")
-            error = ctx.out_error
-            if isinstance(error, ResourceNotFoundError):
-                operation = etree.QName(ctx.method_request_string or "{}?").localname
-                if operation in EWS_OPERATIONS:
-                    # Not ErrorInvalidRequest: clients read that as "wrong schema version"
-                    # and send the call again under every other version (exchangelib: ten).
-                    error = EwsFault("ErrorInvalidOperation", "The request is invalid: this server does not "
-                                     f"support the operation '{operation}'.")
-                else:
-                    error = EwsFault("ErrorInvalidRequest", f"The request is invalid: '{operation}' is not "
-                                     "an EWS operation.")
-            body.append(self.fault_element(error))
+            body.append(self.fault_element(self.fault_for(ctx.out_error, ctx.method_request_string)))
         else:
             self._server_version_info(envelope)
             body = sub(envelope, S + "Body")
             body.append(ctx.out_object[0])
         ctx.out_document = envelope
         self.event_manager.fire_event("after_serialize", ctx)
+
+    @staticmethod
+    def fault_for(error, method_request_string: str | None):
+        """The error a request's fault reports: an unknown body element becomes
+        ErrorInvalidOperation or ErrorInvalidRequest; anything else as it is."""
+        if not isinstance(error, ResourceNotFoundError):
+            return error
+        operation = etree.QName(method_request_string or "{}?").localname
+        if operation in EWS_OPERATIONS:
+            # Not ErrorInvalidRequest: clients read that as "wrong schema version"
+            # and send the call again under every other version (exchangelib: ten).
+            return EwsFault("ErrorInvalidOperation", "The request is invalid: this server does not "
+                            f"support the operation '{operation}'.")
+        return EwsFault("ErrorInvalidRequest", f"The request is invalid: '{operation}' is not "
+                        "an EWS operation.")
+
+    def envelope_prefix(self) -> bytes:
+        """The bytes of every successful answer before its body element (the XML
+        declaration, the envelope, ServerVersionInfo), as :meth:`envelope` writes them;
+        ``</s:Body></s:Envelope>`` follows the element."""
+        envelope = etree.Element(S + "Envelope", nsmap={"s": SOAP_NS})
+        self._server_version_info(envelope)
+        sub(sub(envelope, S + "Body"), S + "Mark")
+        whole = etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+        prefix, mark, rest = whole.partition(b"<s:Mark/>")
+        if not mark or rest != b"</s:Body></s:Envelope>":
+            raise AssertionError(f"unexpected envelope bytes: {whole!r}")
+        return prefix
 
     def _server_version_info(self, envelope) -> None:
         """The server's own build and Version string (versions.server_version_string),

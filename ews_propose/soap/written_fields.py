@@ -38,13 +38,16 @@ def _writer(element: str) -> Callable[[str], Callable]:
         def write(out, item, reader):
             value = item.message_fields.get(element)
             if value is not None:
-                out.append(f"<t:{tag}>{_esc(value)}</t:{tag}>")
+                text = _esc(value)
+                out.append(f"<t:{tag}>{text}</t:{tag}>" if text else f"<t:{tag}/>")
         return write
     return make
 
 
 def _esc(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # Line ends as an XML parser reads them back: this text goes into answers as it is.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        "\r\n", "\n").replace("\r", "\n")
 
 
 # (FieldURI, element, writer maker, in the Default shape, feature): rows of items.FIELDS

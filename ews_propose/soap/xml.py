@@ -80,6 +80,12 @@ def position(el: etree._Element | None, data: bytes | None) -> tuple[int, int]:
     return line, 0
 
 
+def tagged(tag: str, escaped: str, attrs: str = "") -> str:
+    """A ``t:`` element written as text with its escaped text, closed at once when empty
+    (``<t:X/>``) as lxml writes it: item text goes into answers as it is (soap/raw.py)."""
+    return f"<t:{tag}{attrs}>{escaped}</t:{tag}>" if escaped else f"<t:{tag}{attrs}/>"
+
+
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     el = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
     if text is not None:

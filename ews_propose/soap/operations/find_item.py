@@ -7,10 +7,11 @@ from datetime import timedelta
 from ...rules import budget
 from ...rules import model as m
 from ...rules.engine import View
+from .. import raw
 from ..aqs import parse_query_string
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
-from ..items import items_element, parse_shape
+from ..items import items_text, parse_shape
 from ..query import parse_restriction, parse_sort
 from ..xml import M, SchemaViolation, datetime_value, int_value, parse_enum, sub
 from . import operation
@@ -53,7 +54,7 @@ def FindItem(req: EwsRequest, request):
             root.set("IndexedPagingOffset", str(offset + len(items)))
         root.set("TotalItemsInView", str(total))
         root.set("IncludesLastItemInRange", "true" if last else "false")
-        root.append(items_element(items, shape, req.reader))
+        raw.append(root, items_text(items, shape, req.reader))
     return out.root
 
 

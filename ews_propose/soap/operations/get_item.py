@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
-
-from lxml import etree
-
+from .. import raw
 from ..context import EwsRequest, Responses, within_limit
-from ..items import item_element, parse_item_ids, parse_shape
+from ..items import TYPES_DECL_BYTES, item_text, parse_item_ids, parse_shape
 from ..xml import M, sub
 from . import operation
 
@@ -17,7 +14,7 @@ def GetItem(req: EwsRequest, request):
     ids, over, why = within_limit(req, parse_item_ids(request.find(M + "ItemIds")))
     out = Responses("GetItem")
     budget = req.rules.limits.max_response_bytes
-    made: dict[str, tuple[etree._Element, int]] = {}  # an id named twice is written once
+    made: dict[str, tuple[str, int]] = {}  # an id named twice is written once
     found_all = req.rules.get_items(req.actor, [item_id for item_id, _ in ids])
     for n, ((item_id, _), found) in enumerate(zip(ids, found_all, strict=True)):
         if isinstance(found, Exception):
@@ -25,16 +22,17 @@ def GetItem(req: EwsRequest, request):
             sub(msg, M + "Items")
             continue
         if item_id not in made:
-            el = item_element(found, shape, req.reader)
-            made[item_id] = (el, len(etree.tostring(el)))
-        el, size = made[item_id]
+            text = item_text(found, shape, req.reader)
+            # its size as the element alone, in ASCII with its own t: declaration
+            made[item_id] = (text, len(text.encode("ascii", "xmlcharrefreplace")) + TYPES_DECL_BYTES)
+        text, size = made[item_id]
         budget -= size
         if budget < 0:  # the answer would grow past max_response_bytes: stop here
             out.stopped(len(ids) - n + over, f"The items asked for exceed the {req.rules.limits.max_response_bytes}"
                         " bytes one GetItem answer may carry.", items=True)
             return out.root
         msg = out.success()
-        sub(msg, M + "Items").append(deepcopy(el) if el.getparent() is not None else el)
+        raw.append(sub(msg, M + "Items"), text)
     out.stopped(over, why, items=True)
     return out.root
 
