@@ -86,3 +86,24 @@ def test_item_text_is_what_lxml_writes(emulator, alex, adele):
                         many = items_text(items, shape, reader)
                         assert many == _lxml_bytes(many)
     assert checked > 80
+
+
+def test_attribute_text_keeps_line_ends_and_tabs(alex):
+    # A named property's name is the client's text in an attribute: line ends and tabs in it
+    # go out as character references, so a parser reads back what the client sent.
+    name = "line\nnext\tcol\rend \"q\""
+    uri = ('<t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" '
+           'PropertyName="line&#10;next&#9;col&#13;end &quot;q&quot;" PropertyType="String"/>')
+    answer = alex.call(
+        '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:Subject>named</t:Subject>'
+        f"<t:ExtendedProperty>{uri}<t:Value>v</t:Value></t:ExtendedProperty>"
+        "</t:Message></m:Items></m:CreateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    item_id = answer.first("//t:Message/t:ItemId").get("Id")
+    for shape in ("IdOnly", "Default"):
+        got = alex.call(
+            f"<m:GetItem><m:ItemShape><t:BaseShape>{shape}</t:BaseShape><t:AdditionalProperties>{uri}"
+            f'</t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="{item_id}"/></m:ItemIds></m:GetItem>')
+        assert got.response_codes == ["NoError"], got.content
+        assert got.first("//t:ExtendedProperty/t:ExtendedFieldURI").get("PropertyName") == name
+        assert got.first("//t:ExtendedProperty/t:Value").text == "v"

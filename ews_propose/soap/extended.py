@@ -16,18 +16,7 @@ from lxml import etree
 
 from ..rules.model import Item
 from .errors import ItemError
-from .xml import SchemaViolation, T, datetime_value, tagged
-
-
-def esc(value: str) -> str:
-    # Line ends as an XML parser reads them back: this text goes into answers as it is.
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        "\r\n", "\n").replace("\r", "\n")
-
-
-def esc_attr(value: str) -> str:
-    # ... and in an attribute, any line end or tab reads back as a space.
-    return esc(value).replace('"', "&quot;").replace("\n", " ").replace("\t", " ")
+from .xml import SchemaViolation, T, datetime_value, esc, esc_attr, tagged
 
 ATTRIBUTES = ("DistinguishedPropertySetId", "PropertySetId", "PropertyTag", "PropertyName", "PropertyId",
               "PropertyType")

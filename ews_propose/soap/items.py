@@ -26,6 +26,8 @@ from .xml import (
     TYPES_NS,
     SchemaViolation,
     T,
+    esc,
+    esc_attr,
     format_datetime,
     format_duration,
     localname,
@@ -125,21 +127,6 @@ class Field:
 # --- writers -------------------------------------------------------------------------
 # Writers append escaped XML text to a list; each item is parsed once by lxml. This is a
 # few times cheaper than building ~90 elements one SubElement call at a time.
-
-
-def esc(value: str) -> str:
-    # A carriage return as a character reference: XML parsers turn a raw one into a newline.
-    if "&" in value or "<" in value or ">" in value or "\r" in value:  # most text has none
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    return value
-
-
-def esc_attr(value: str) -> str:
-    # A newline or tab in an attribute reads back as a space (XML's attribute value
-    # normalization): written so, the text is what lxml writes for it (soap/raw.py).
-    if '"' in value or "\n" in value or "\t" in value:
-        return esc(value).replace('"', "&quot;").replace("\n", " ").replace("\t", " ")
-    return esc(value)
 
 
 def _el(out: list[str], tag: str, text: str) -> None:

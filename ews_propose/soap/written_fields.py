@@ -11,7 +11,7 @@ from lxml import etree
 
 from ..rules.engine import NewItem
 from ..rules.model import Item
-from .xml import SchemaViolation, localname
+from .xml import SchemaViolation, esc, localname
 
 # element -> the field's kind in a Restriction
 KEPT = {"When": "str", "ConferenceType": "int", "MeetingWorkspaceUrl": "str", "NetShowUrl": "str"}
@@ -38,16 +38,10 @@ def _writer(element: str) -> Callable[[str], Callable]:
         def write(out, item, reader):
             value = item.message_fields.get(element)
             if value is not None:
-                text = _esc(value)
+                text = esc(value)
                 out.append(f"<t:{tag}>{text}</t:{tag}>" if text else f"<t:{tag}/>")
         return write
     return make
-
-
-def _esc(value: str) -> str:
-    # Line ends as an XML parser reads them back: this text goes into answers as it is.
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        "\r\n", "\n").replace("\r", "\n")
 
 
 # (FieldURI, element, writer maker, in the Default shape, feature): rows of items.FIELDS

@@ -80,6 +80,22 @@ def position(el: etree._Element | None, data: bytes | None) -> tuple[int, int]:
     return line, 0
 
 
+def esc(value: str) -> str:
+    """Text escaped for element content. A carriage return goes out as a character
+    reference: a parser turns a raw one into a newline (XML's line-end normalization)."""
+    if "&" in value or "<" in value or ">" in value or "\r" in value:  # most text has none
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    return value
+
+
+def esc_attr(value: str) -> str:
+    """Text escaped for a double-quoted attribute: newlines and tabs as character
+    references too, as lxml writes them (written raw, a parser reads them back as spaces)."""
+    if '"' in value or "\n" in value or "\t" in value:
+        return esc(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return esc(value)
+
+
 def tagged(tag: str, escaped: str, attrs: str = "") -> str:
     """A ``t:`` element written as text with its escaped text, closed at once when empty
     (``<t:X/>``) as lxml writes it: item text goes into answers as it is (soap/raw.py)."""
