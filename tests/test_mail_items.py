@@ -287,6 +287,16 @@ def test_mime_content_makes_an_item_and_describes_one(alex):
     out = message_from_bytes(base64.b64decode(asked.first("//t:MimeContent").text))
     assert out["Subject"] == "From MIME" and out["Message-ID"] == "<m1@contoso.com>"
     assert out["Importance"] == "high"  # the element after MimeContent wins
+    # A subject and a name with line ends (EWS allows them; MIME headers do not): unfolded.
+    answer = alex.call('<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message>'
+                       "<t:Subject>two&#13;\nlines</t:Subject><t:ToRecipients><t:Mailbox><t:Name>Pat&#10;Doe</t:Name>"
+                       "<t:EmailAddress>pat@fabrikam.test</t:EmailAddress></t:Mailbox></t:ToRecipients>"
+                       "</t:Message></m:Items></m:CreateItem>")
+    assert answer.response_codes == ["NoError"], answer.content
+    asked = alex.get(answer.first("//t:Message/t:ItemId").get("Id"), "IdOnly", ("item:MimeContent",))
+    assert asked.response_codes == ["NoError"], asked.content
+    out = message_from_bytes(base64.b64decode(asked.first("//t:MimeContent").text))
+    assert out["Subject"] == "two lines" and out["To"] == '"Pat Doe" <pat@fabrikam.test>'
     bad = alex.call('<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message><t:MimeContent>%%%'
                     "</t:MimeContent></t:Message></m:Items></m:CreateItem>")
     assert bad.response_codes == ["ErrorMimeContentInvalidBase64String"]

@@ -68,17 +68,17 @@ def mime_of(item: Item) -> bytes:
     for header, people in (("To", item.to), ("Cc", item.cc)):
         if people:
             msg[header] = ", ".join(_address(p) for p in people)
-    msg["Subject"] = item.subject or ""
+    msg["Subject"] = _one_line(item.subject or "")
     when = item.received or item.created
     if when is not None:
         msg["Date"] = format_datetime(when)
     internet_id = item.message_fields.get("InternetMessageId")
     if internet_id:
-        msg["Message-ID"] = internet_id
+        msg["Message-ID"] = _one_line(internet_id)
     if item.in_reply_to:
-        msg["In-Reply-To"] = item.in_reply_to
+        msg["In-Reply-To"] = _one_line(item.in_reply_to)
     if item.message_fields.get("References"):
-        msg["References"] = item.message_fields["References"]
+        msg["References"] = _one_line(item.message_fields["References"])
     if item.importance != "Normal":
         msg["Importance"] = item.importance.lower()
     msg.set_content(item.body or "", subtype="html" if item.body_type == "HTML" else "plain", charset="utf-8")
@@ -90,8 +90,14 @@ def write_mime(out: list[str], item: Item, reader) -> None:
     out.append(f'<t:MimeContent CharacterSet="UTF-8">{content}</t:MimeContent>')
 
 
+def _one_line(value: str) -> str:
+    """A header value: MIME headers cannot carry a line end (the library refuses one), so
+    line ends in a stored subject or name become spaces, as mail clients unfold them."""
+    return " ".join(value.splitlines()) if "\n" in value or "\r" in value else value
+
+
 def _address(person: Person) -> str:
     if person.name and person.name != person.smtp:
-        name = person.name.replace("\\", "\\\\").replace('"', '\\"')
+        name = _one_line(person.name).replace("\\", "\\\\").replace('"', '\\"')
         return f'"{name}" <{person.smtp}>'
     return person.smtp
