@@ -107,9 +107,11 @@ class EwsEmulator:
 
     def __init__(self, store_path: str | Path, build: Build | str = DEFAULT_BUILD,
                  directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4,
-                 tls: bool = False) -> None:
+                 tls: bool = False, strict_schema: bool = True) -> None:
         """``tls=True`` serves HTTPS with a certificate from a local CA made in ``tls/``
-        beside the store (:attr:`ca_file`)."""
+        beside the store (:attr:`ca_file`). ``strict_schema=False`` accepts requests that
+        break the schema of their RequestServerVersion (by default they get
+        ErrorSchemaValidation, as Exchange answers them)."""
         self.build = Build.parse_server(build) if isinstance(build, str) else build
         self.store_path = Path(store_path)
         self.directory = directory if directory is not None else Directory.demo()
@@ -119,7 +121,7 @@ class EwsEmulator:
         self.graph_faults: GraphFaults
         self._server = EmulatorServer(
             ServerConfig(host=host, port=0, store=str(self.store_path), build=self.build, threads=threads,
-                         tls=self.tls),
+                         tls=self.tls, strict_schema=strict_schema),
             directory=self.directory,
             observer=self._observed,
             wrap=self._wrap,

@@ -9,6 +9,8 @@ Fixtures:
 
 Pick the build with ``@pytest.mark.ews_server_build("15.00.0775.038")``; give several
 builds to run the test once per build, or ``--ews-server-build`` for a whole run.
+Requests that break the schema of their RequestServerVersion get ErrorSchemaValidation,
+as Exchange answers them; ``--ews-lax-schema`` accepts them (a client known to be sloppy).
 Nothing here is autouse: a test that asks for neither fixture is untouched.
 """
 
@@ -30,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--ews-server-build", default=None, metavar="BUILD",
                     help=f"default emulated Exchange build for the ews_emulator fixture "
                          f"(default {DEFAULT_BUILD}); a test's ews_server_build marker wins")
+    group.addoption("--ews-lax-schema", action="store_true", default=False,
+                    help="let the ews_emulator fixtures accept requests that break the EWS schema of their "
+                         "RequestServerVersion (default: ErrorSchemaValidation, as Exchange answers)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,9 +71,10 @@ def ews_server_build(request: pytest.FixtureRequest) -> Build:
 
 
 @pytest.fixture
-def ews_emulator(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
+def ews_emulator(ews_server_build: Build, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EwsEmulator]:
     """A running emulator with the demo mailboxes, its own store, a request log and fault injection."""
-    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build).start()
+    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build,
+                           strict_schema=not request.config.getoption("--ews-lax-schema")).start()
     try:
         yield emulator
     finally:
@@ -76,9 +82,10 @@ def ews_emulator(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulato
 
 
 @pytest.fixture
-def ews_emulator_tls(ews_server_build: Build, tmp_path: Path) -> Iterator[EwsEmulator]:
+def ews_emulator_tls(ews_server_build: Build, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EwsEmulator]:
     """Like ``ews_emulator``, over HTTPS: ``.endpoint`` is https, ``.ca_file`` the CA to trust."""
-    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build, tls=True).start()
+    emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=ews_server_build, tls=True,
+                           strict_schema=not request.config.getoption("--ews-lax-schema")).start()
     try:
         yield emulator
     finally:
