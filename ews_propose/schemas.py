@@ -156,6 +156,8 @@ def _dotnet_text(entry, element: etree._Element | None) -> str:
         according = f" according to its datatype '{TYPES_NS}:{datatype}'" if datatype else ""
         what = f"'{attribute}' attribute" if attribute is not None else f"'{namespace}:{local}' element"
         return f"The {what} is invalid - The value '{value}' is invalid{according} - The Enumeration constraint failed."
+    if attribute is not None and "is not allowed" in rest:
+        return f"The '{attribute}' attribute is not declared."
     if attribute is not None:
         return f"The '{attribute}' attribute of element '{local}' in namespace '{namespace}' is invalid: {rest}"
     return f"The element '{local}' in namespace '{namespace}' is invalid: {rest}"

@@ -23,9 +23,10 @@ from lxml import etree
 from .. import schemas
 from ..resources import wsdl_dir
 from .errors import schema_fault
-from .xml import M, position
+from .xml import M, T, position
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
+_VERSION = T + "RequestServerVersion"
 
 
 @cache
@@ -62,6 +63,8 @@ def check_request(header: etree._Element | None, operation: etree._Element, vers
     if header is not None:
         declared = declared_headers()
         for el in header:
+            if el.tag == _VERSION and len(el.attrib) == 1 and len(el) == 0 and not (el.text or "").strip():
+                continue  # Version alone: the protocol has read and checked it already
             if isinstance(el.tag, str) and el.tag in declared:
                 violation = schemas.request_violation(el, version)
                 if violation is not None:
