@@ -173,3 +173,17 @@ def test_exchangelibs_get_mail_tips_form_is_answered_as_exchange_answers_it(emul
     assert missing.fault_code == "ErrorSchemaValidation" and "incomplete content" in detail(missing)["Violation"]
     not_a_value = alex.call(MAIL_TIPS.format(text="<!-- x -->1 2", requested=""))
     assert not_a_value.fault_code == "ErrorSchemaValidation"
+
+
+def test_strict_is_the_default_everywhere_and_lax_is_an_opt_out(alex):
+    """serve, ServerConfig and the suite's own emulator refuse the issue's examples without
+    any flag; serve --lax-schema (and --strict-schema, kept as a no-op) still parse."""
+    from ews_propose.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["serve"]).strict_schema is True
+    assert parse(["serve", "--lax-schema"]).strict_schema is False
+    assert parse(["serve", "--strict-schema"]).strict_schema is True
+    assert ServerConfig().strict_schema is True
+    answer = alex.call(calendar_item(END + START))  # the default fixture: no flag given
+    assert answer.fault_code == "ErrorSchemaValidation" and "'Start'" in detail(answer)["Violation"]
