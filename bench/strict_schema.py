@@ -1,5 +1,6 @@
-"""What strict requests (serve --strict-schema) cost: the validation of one request body
-against the compiled schema, and whole calls with and without it (docs/performance.md).
+"""What strict requests (on by default; serve --lax-schema turns them off) cost: the
+validation of one request body, then of its SOAP headers and body together, against the
+compiled schema, and whole calls with and without it (docs/wire-fidelity.md).
 
     .venv/bin/python bench/strict_schema.py
 """
@@ -18,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ews_propose import schemas  # noqa: E402
 from ews_propose.server import EmulatorServer, ServerConfig  # noqa: E402
+from ews_propose.soap.validation import check_request  # noqa: E402
 from tests.ews import Soap, envelope  # noqa: E402
 
 ATTENDEES = "".join(f"<t:Attendee><t:Mailbox><t:EmailAddress>user{n}@contoso.com</t:EmailAddress></t:Mailbox>"
@@ -59,6 +61,11 @@ def main() -> None:
         assert schemas.request_violation(operation, "Exchange2013") is None, name
         cost = per_call(lambda op=operation: schemas.request_violation(op, "Exchange2013"), 2000)
         print(f"validate {name}: {cost * 1e6:.0f} µs")
+        data = envelope(body, "Exchange2013", '<t:TimeZoneContext><t:TimeZoneDefinition Id="UTC"/></t:TimeZoneContext>')
+        root = etree.fromstring(data)
+        header, operation = root.find("{*}Header"), root.find("{*}Body")[0]
+        cost = per_call(lambda h=header, op=operation, d=data: check_request(h, op, "Exchange2013", d), 2000)
+        print(f"validate {name} with its headers (RequestServerVersion, TimeZoneContext): {cost * 1e6:.0f} µs")
     for strict in (False, True):
         with tempfile.TemporaryDirectory() as tmp:
             server = EmulatorServer(ServerConfig(port=0, store=str(Path(tmp) / "s.sqlite3"),

@@ -145,9 +145,38 @@ def _dotnet_text(entry, element: etree._Element | None) -> str:
                     f"'{local}' in namespace '{namespace}'.{listed}")
     if attribute is None and "Missing child element" in rest:
         return f"The element '{local}' in namespace '{namespace}' has incomplete content.{listed}"
+    enum = _ENUMERATION.match(rest)
+    if enum:
+        # .NET's words (as Exchange reports a bad enumeration value, e.g. DistinguishedFolderId
+        # Id="Calendar"): "The 'Id' attribute is invalid - The value 'Calendar' is invalid
+        # according to its datatype '{ns}:DistinguishedFolderIdNameType' - The Enumeration
+        # constraint failed."
+        value, allowed = enum.groups()
+        datatype = _enumeration_types().get(frozenset(re.findall(r"'([^']*)'", allowed)))
+        according = f" according to its datatype '{TYPES_NS}:{datatype}'" if datatype else ""
+        what = f"'{attribute}' attribute" if attribute is not None else f"'{namespace}:{local}' element"
+        return f"The {what} is invalid - The value '{value}' is invalid{according} - The Enumeration constraint failed."
+    if attribute is not None and "is not allowed" in rest:
+        return f"The '{attribute}' attribute is not declared."
     if attribute is not None:
         return f"The '{attribute}' attribute of element '{local}' in namespace '{namespace}' is invalid: {rest}"
     return f"The element '{local}' in namespace '{namespace}' is invalid: {rest}"
+
+
+_ENUMERATION = re.compile(r"^\[facet 'enumeration'\] The value '([^']*)' is not an element of the set \{(.*)\}\.?$", re.S)
+TYPES_NS = "http://schemas.microsoft.com/exchange/services/2006/types"
+
+
+@cache
+def _enumeration_types() -> dict[frozenset[str], str]:
+    """Each enumerated simple type of types.xsd by its set of values (error path only)."""
+    root = etree.parse(str(wsdl_dir() / "types.xsd")).getroot()
+    found = {}
+    for simple in root.iter(XS + "simpleType"):
+        values = frozenset(e.get("value") for e in simple.iter(XS + "enumeration"))
+        if values and simple.get("name"):
+            found.setdefault(values, simple.get("name"))
+    return found
 
 
 def _offending(root: etree._Element, entry) -> etree._Element | None:

@@ -53,9 +53,9 @@ class ServerConfig:
     # whole request within body_timeout: a client trickling bytes is cut off, not kept.
     header_timeout: float = 30.0
     body_timeout: float = 120.0
-    # Every request validated against wsdl/ for its RequestServerVersion (issue 13; see
-    # docs/compatibility.md for what real clients send that the subset schema lacks).
-    strict_schema: bool = False
+    # Every request (headers and body) validated against wsdl/ for its RequestServerVersion,
+    # as Exchange does (issue 13); False accepts a sloppy client (serve --lax-schema).
+    strict_schema: bool = True
 
 
 class EmulatorServer:

@@ -67,7 +67,7 @@ def test_attachments_of_attached_items_are_reached_through_their_parents(alex):
     answer = alex.call(
         '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId>'
         '<m:Items><t:Item><t:Subject>Outer</t:Subject><t:Attachments><t:ItemAttachment><t:Name>level 1</t:Name>'
-        f"<t:Item><t:Subject>Middle</t:Subject><t:Culture>da-DK</t:Culture><t:Attachments>{inner}</t:Attachments>"
+        f"<t:Item><t:Subject>Middle</t:Subject><t:Attachments>{inner}</t:Attachments><t:Culture>da-DK</t:Culture>"
         "</t:Item></t:ItemAttachment></t:Attachments></t:Item></m:Items></m:CreateItem>")
     assert answer.response_codes == ["NoError"], answer.content
     level1 = answer.first("//t:Item/t:Attachments/t:ItemAttachment/t:AttachmentId").get("Id")

@@ -62,7 +62,9 @@ def impersonating(smtp: str) -> str:
 
 
 def test_impersonation_needs_the_right(alex):
-    answer = alex.call("<m:GetFolder/>", header=impersonating("AdeleV@contoso.com"))
+    answer = alex.call("<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>"
+                       '<t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>',
+                       header=impersonating("AdeleV@contoso.com"))
     assert answer.status == 500
     assert answer.fault_code == "ErrorImpersonateUserDenied"
 

@@ -18,6 +18,7 @@ from ews_propose.rules import ids
 from .ews import Answer, Soap, envelope
 from .server_process import ServerProcess
 from .stores import store_for
+from .test_availability import UTC_ZONE
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
 PROPOSAL = ("2026-12-02T12:00:00Z", "2026-12-02T13:00:00Z")
@@ -212,7 +213,7 @@ EVERY_OPERATION = {
     "UpdateItem": ITEM_OPERATIONS["UpdateItem"],
     "DeleteItem": ITEM_OPERATIONS["DeleteItem-hard"],
     "ConvertId": ITEM_OPERATIONS["ConvertId"],
-    "GetUserAvailabilityRequest": "<m:GetUserAvailabilityRequest><t:TimeZone><t:Bias>0</t:Bias></t:TimeZone>"
+    "GetUserAvailabilityRequest": f"<m:GetUserAvailabilityRequest>{UTC_ZONE}"
                                   "<m:MailboxDataArray><t:MailboxData><t:Email><t:Address>AlexW@contoso.com"
                                   "</t:Address></t:Email><t:AttendeeType>Required</t:AttendeeType>"
                                   "</t:MailboxData></m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow>"

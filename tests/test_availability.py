@@ -11,7 +11,14 @@ from exchangelib.errors import ErrorMailRecipientNotFound
 from .test_exchangelib_roundtrip import account
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
-UTC_ZONE = "<t:TimeZone><t:Bias>0</t:Bias></t:TimeZone>"
+# UTC as a SerializableTimeZone: Microsoft's schema requires StandardTime and DaylightTime.
+UTC_ZONE = (
+    "<t:TimeZone><t:Bias>0</t:Bias>"
+    "<t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
+    "<t:Month>1</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>"
+    "<t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
+    "<t:Month>1</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone>"
+)
 # Pacific time as a SerializableTimeZone: UTC-8, daylight (UTC-7) from the 2nd Sunday of
 # March 02:00 to the 1st Sunday of November 02:00.
 PACIFIC_ZONE = (
@@ -112,7 +119,9 @@ def test_time_zone_context_reads_naive_times(alex):
     meeting_id = created.first("//t:CalendarItem/t:ItemId").get("Id")
     stored = alex.get(meeting_id)
     assert (stored.text("//t:Start"), stored.text("//t:End")) == ("2026-12-01T17:00:00Z", "2026-12-01T17:15:00Z")
-    bad = alex.call("<m:GetFolder/>", header=header.replace("Pacific", "Atlantis"))
+    bad = alex.call("<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds>"
+                    '<t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>',
+                    header=header.replace("Pacific", "Atlantis"))
     assert bad.status == 500 and bad.fault_code == "ErrorTimeZone"
 
 

@@ -36,8 +36,8 @@ def send(soap, item_id: str, save: str = "true") -> list[str]:
 def test_a_generic_item_is_kept_with_its_common_fields(alex):
     answer = alex.call(
         '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId>'
-        '<m:Items><t:Item><t:Subject>Plain</t:Subject><t:Importance>High</t:Importance>'
-        "<t:Categories><t:String>Green</t:String></t:Categories></t:Item></m:Items></m:CreateItem>")
+        '<m:Items><t:Item><t:Subject>Plain</t:Subject>'
+        "<t:Categories><t:String>Green</t:String></t:Categories><t:Importance>High</t:Importance></t:Item></m:Items></m:CreateItem>")
     assert answer.response_codes == ["NoError"], answer.content
     item_id = answer.first("//t:Item/t:ItemId").get("Id")
     got = alex.get(item_id)

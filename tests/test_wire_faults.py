@@ -151,3 +151,39 @@ def test_zeep_sends_the_declared_impersonation_header(emulator):
                           FolderIds={"_value_1": [{"DistinguishedFolderId": {"Id": "inbox"}}]},
                           _soapheaders=headers)
     assert str(fault.value.code).endswith("ErrorImpersonateUserDenied")
+
+
+MAIL_TIPS = ("<m:GetMailTips>{text}<m:SendingAs><t:EmailAddress>AlexW@contoso.com</t:EmailAddress></m:SendingAs>"
+             "<m:Recipients><t:Mailbox><t:EmailAddress>AdeleV@contoso.com</t:EmailAddress></t:Mailbox></m:Recipients>"
+             "{requested}</m:GetMailTips>")
+
+
+def test_exchangelibs_get_mail_tips_form_is_answered_as_exchange_answers_it(emulator, alex):
+    """exchangelib 5.6 writes MailTipsRequested's value as GetMailTips' text, which
+    Microsoft's schema refuses; its own suite passes that call against real Exchange, so
+    the emulator answers it (docs/wire-fidelity.md). Other broken forms stay refused."""
+    from .test_exchangelib_roundtrip import account
+
+    tips = account(emulator, "AlexW@contoso.com").mail_tips
+    assert tips.recipient_address.email_address == "AlexW@contoso.com"
+    assert alex.call(MAIL_TIPS.format(text="All", requested="")).response_codes == ["NoError", "NoError"]
+    assert alex.call(MAIL_TIPS.format(text="", requested="<m:MailTipsRequested>All</m:MailTipsRequested>")
+                     ).response_codes == ["NoError", "NoError"]
+    missing = alex.call(MAIL_TIPS.format(text="", requested=""))
+    assert missing.fault_code == "ErrorSchemaValidation" and "incomplete content" in detail(missing)["Violation"]
+    not_a_value = alex.call(MAIL_TIPS.format(text="<!-- x -->1 2", requested=""))
+    assert not_a_value.fault_code == "ErrorSchemaValidation"
+
+
+def test_strict_is_the_default_everywhere_and_lax_is_an_opt_out(alex):
+    """serve, ServerConfig and the suite's own emulator refuse the issue's examples without
+    any flag; serve --lax-schema (and --strict-schema, kept as a no-op) still parse."""
+    from ews_propose.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["serve"]).strict_schema is True
+    assert parse(["serve", "--lax-schema"]).strict_schema is False
+    assert parse(["serve", "--strict-schema"]).strict_schema is True
+    assert ServerConfig().strict_schema is True
+    answer = alex.call(calendar_item(END + START))  # the default fixture: no flag given
+    assert answer.fault_code == "ErrorSchemaValidation" and "'Start'" in detail(answer)["Violation"]

@@ -100,10 +100,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--max-request-seconds", type=_positive_seconds, default=Limits.max_request_seconds,
                        metavar="S", help="time one request may take; past it ErrorTimeoutExpired (Graph: 504) "
                        f"and its changes are rolled back (default {Limits.max_request_seconds:g})")
-    serve.add_argument("--strict-schema", action="store_true",
-                       help="validate every request against wsdl/ for its RequestServerVersion and answer "
-                       "ErrorSchemaValidation (line, position, violated element) as Exchange does; off by "
-                       "default: wsdl/ is a subset, see docs/compatibility.md")
+    schema = serve.add_mutually_exclusive_group()
+    schema.add_argument("--lax-schema", dest="strict_schema", action="store_false",
+                        help="accept requests that break wsdl/ for their RequestServerVersion (by default "
+                        "they get ErrorSchemaValidation with line, position and violated element, as "
+                        "Exchange answers them); for a client known to be sloppy, see docs/wire-fidelity.md")
+    schema.add_argument("--strict-schema", dest="strict_schema", action="store_true",
+                        help=argparse.SUPPRESS)  # the default since issue 13; kept for old scripts
+    serve.set_defaults(strict_schema=True)
     serve.add_argument("--no-inspector", dest="inspector", action="store_false",
                        help="no web inspector at /inspector/ (on by default; without credentials on a "
                        "loopback address, behind the mailboxes' credentials on any other)")

@@ -56,7 +56,7 @@ class EwsApplication:
     def __init__(self, store: Store, directory: Directory, build: Build,
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
                  observer: Observer | None = None, limits: Limits = DEFAULT_LIMITS,
-                 strict_schema: bool = False) -> None:
+                 strict_schema: bool = True) -> None:
         self.observer = observer
         self.directory = directory
         self.build = build

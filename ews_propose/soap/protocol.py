@@ -17,10 +17,10 @@ from lxml import etree
 from spyne.error import RequestTooLongError, ResourceNotFoundError
 from spyne.protocol.soap import Soap11
 
-from .. import schemas
 from ..versions import Build, is_schema_version, schema_rank
 from .errors import EwsFault, schema_fault
 from .ews_operations import EWS_OPERATIONS
+from .validation import check_request
 from .xml import (
     ERRORS_NS,
     MISTAKEN_NAMESPACES,
@@ -71,7 +71,7 @@ class _RawContext:
 class EwsSoap11(Soap11):
     mime_type = "text/xml; charset=utf-8"
 
-    def __init__(self, build: Build, strict_schema: bool = False, **kwargs) -> None:
+    def __init__(self, build: Build, strict_schema: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.build = build
         # Validate every request against wsdl/ as its RequestServerVersion sees it
@@ -156,17 +156,8 @@ class EwsSoap11(Soap11):
 
     @staticmethod
     def _validate(ctx) -> None:
-        operation = ctx.in_body_doc
-        if operation.tag not in schemas.declared_operations():
-            return
-        violation = schemas.request_violation(operation, ctx.in_header.schema)
-        if violation is None:
-            return
-        if violation.element is not None:
-            line, column = position(violation.element, ctx.in_string)
-        else:
-            line, column = violation.line, 0
-        raise schema_fault(violation.message, line, column)
+        # Headers and body against the request version's schema (soap/validation.py).
+        check_request(ctx.in_header_doc, ctx.in_body_doc, ctx.in_header.schema, ctx.in_string)
 
     def _read_header(self, header, data: bytes | None = None) -> EwsHeader:
         schema = DEFAULT_REQUEST_SCHEMA

@@ -113,10 +113,12 @@ class EwsEmulator:
 
     def __init__(self, store: str | Path, build: Build | str = DEFAULT_BUILD,
                  directory: Directory | None = None, host: str = "127.0.0.1", threads: int = 4,
-                 tls: bool = False, work_dir: str | Path | None = None) -> None:
+                 tls: bool = False, work_dir: str | Path | None = None, strict_schema: bool = True) -> None:
         """``tls=True`` serves HTTPS with a certificate from a local CA made in ``tls/``
         under ``work_dir`` (:attr:`ca_file`); ``work_dir`` defaults to the SQLite file's
-        folder, and must be given with a database URL."""
+        folder, and must be given with a database URL. ``strict_schema=False`` accepts
+        requests that break the schema of their RequestServerVersion (by default they get
+        ErrorSchemaValidation, as Exchange answers them)."""
         self.build = Build.parse_server(build) if isinstance(build, str) else build
         self.store = str(store)
         on_database = is_url(self.store)
@@ -132,7 +134,7 @@ class EwsEmulator:
         self.graph_faults: GraphFaults
         self._server = EmulatorServer(
             ServerConfig(host=host, port=0, store=self.store, build=self.build, threads=threads,
-                         tls=self.tls),
+                         tls=self.tls, strict_schema=strict_schema),
             directory=self.directory,
             observer=self._observed,
             wrap=self._wrap,

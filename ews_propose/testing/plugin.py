@@ -11,6 +11,8 @@ Fixtures:
 
 Pick the build with ``@pytest.mark.ews_server_build("15.00.0775.038")``; give several
 builds to run the test once per build, or ``--ews-server-build`` for a whole run.
+Requests that break the schema of their RequestServerVersion get ErrorSchemaValidation,
+as Exchange answers them; ``--ews-lax-schema`` accepts them (a client known to be sloppy).
 Nothing here is autouse: a test that asks for neither fixture is untouched.
 """
 
@@ -40,6 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "gets a schema of its own there, dropped afterwards (default: an SQLite file "
                          "in the test's tmp_path)")
     parser.addini("ews_store", "default of --ews-store", default="")
+    group.addoption("--ews-lax-schema", action="store_true", default=False,
+                    help="let the ews_emulator fixtures accept requests that break the EWS schema of their "
+                         "RequestServerVersion (default: ErrorSchemaValidation, as Exchange answers)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,12 +91,13 @@ def _database(config: pytest.Config) -> str | None:
 @contextmanager
 def _running(config: pytest.Config, build: Build, tmp_path: Path, tls: bool) -> Iterator[EwsEmulator]:
     database = _database(config)
+    strict = not config.getoption("--ews-lax-schema")
     if database is None:
-        emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=build, tls=tls)
+        emulator = EwsEmulator(tmp_path / "ews-emulator.sqlite3", build=build, tls=tls, strict_schema=strict)
         schema = None
     else:
         schema, store = fresh_schema(database)
-        emulator = EwsEmulator(store, build=build, tls=tls, work_dir=tmp_path)
+        emulator = EwsEmulator(store, build=build, tls=tls, work_dir=tmp_path, strict_schema=strict)
     try:
         emulator.start()
         yield emulator

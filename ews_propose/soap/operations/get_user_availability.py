@@ -187,8 +187,10 @@ def _free_busy(req: EwsRequest, root, options, zone, addresses: list[str]) -> No
             listed = sub(fb, T + "CalendarEventArray")
             for e in events:
                 ev = sub(listed, T + "CalendarEvent")
-                sub(ev, T + "StartTime", format_datetime(e.start))
-                sub(ev, T + "EndTime", format_datetime(e.end))
+                # In the requester's time zone, with its offset, as the operation's page says
+                # and its example shows (2006-10-16T06:00:00-07:00).
+                sub(ev, T + "StartTime", _in_zone(e.start, zone))
+                sub(ev, T + "EndTime", _in_zone(e.end, zone))
                 sub(ev, T + "BusyType", FREE_BUSY.get(e.busy_type, "Busy"))
                 if view.startswith("Detailed"):
                     details = sub(ev, T + "CalendarEventDetails")
@@ -203,6 +205,12 @@ def _free_busy(req: EwsRequest, root, options, zone, addresses: list[str]) -> No
                     sub(details, T + "IsPrivate", format_bool(e.is_private))
         if view != "MergedOnly":
             _working_hours(req, fb, address)
+
+
+def _in_zone(value, zone) -> str:
+    local = value.astimezone(zone)
+    # UTC keeps EWS's "Z"; any other zone writes its offset.
+    return format_datetime(value) if not local.utcoffset() else local.replace(microsecond=0).isoformat()
 
 
 service = operation(GetUserAvailability, request_element="GetUserAvailabilityRequest")
