@@ -24,11 +24,12 @@ def _workload(alex, adele) -> None:
     answer = alex.call(
         '<m:CreateItem SendMeetingInvitations="SendToAllAndSaveCopy"><m:Items><t:CalendarItem>'
         "<t:Subject>Weekly</t:Subject><t:Start>2026-12-07T09:00:00Z</t:Start><t:End>2026-12-07T09:30:00Z</t:End>"
+        "<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>AdeleV@contoso.com</t:EmailAddress>"
+        "</t:Mailbox></t:Attendee></t:RequiredAttendees>"
         "<t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek>"
         "</t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2026-12-07</t:StartDate>"
         "<t:NumberOfOccurrences>4</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>"
-        "<t:RequiredAttendees><t:Attendee><t:Mailbox><t:EmailAddress>AdeleV@contoso.com</t:EmailAddress>"
-        "</t:Mailbox></t:Attendee></t:RequiredAttendees></t:CalendarItem></m:Items></m:CreateItem>")
+        "</t:CalendarItem></m:Items></m:CreateItem>")
     assert answer.response_codes == ["NoError"], answer.content
     answer = alex.call(
         '<m:CreateItem MessageDisposition="SaveOnly"><m:Items><t:Message>'
