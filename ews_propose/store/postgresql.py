@@ -147,6 +147,18 @@ class _PgTransaction(Transaction):
         budget.check()
         self._cur.execute(_PUT_ITEM, item_row(item))
 
+    def put_many(self, items) -> int:
+        return self.put_rows([item_row(item) for item in items])
+
+    def put_rows(self, rows: list[tuple]) -> int:
+        """Rows made by store.schema.item_row, for items new to the store: one COPY (a
+        row already in the store is a unique violation, and the transaction fails)."""
+        budget.check()
+        with self._cur.copy(f"COPY items ({ITEM_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
+
     def delete(self, item_id: str) -> None:
         budget.check()
         self._cur.execute("DELETE FROM items WHERE id = %s", (item_id,))

@@ -101,6 +101,18 @@ class _SqliteTransaction(Transaction):
         self._conn.execute(f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            item_row(item))
 
+    def put_many(self, items) -> int:
+        # One prepared statement run for every row (executemany), inside this transaction.
+        rows = [item_row(item) for item in items]
+        return self.put_rows(rows)
+
+    def put_rows(self, rows: list[tuple]) -> int:
+        """Rows made by store.schema.item_row, for items new to the store."""
+        budget.check()
+        self._conn.executemany(
+            f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
     def delete(self, item_id: str) -> None:
         budget.check()
         self._conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
