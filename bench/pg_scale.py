@@ -108,11 +108,17 @@ def measure(store: str, work: Path, mailboxes: int, per_mailbox: int, repeat: in
         chosen = [mailbox((n * 10 + k) * stride % mailboxes)[0] for k in range(10)]
         weeks.append((availability(chosen, day), mailbox(0), len(set(chosen)) * PER_DAY * 7))
     everyone = directory(work / "directory.toml", 0, mailboxes)
-    proc = subprocess.Popen([sys.executable, "-m", "ews_propose", "serve", "--port", str(port), "--store", store,
-                             "--directory", str(everyone)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
+    # The banner names every mailbox: to a file (a pipe left unread fills and stops the server).
+    banner = work / "serve.out"
+    with open(banner, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ews_propose", "serve", "--port", str(port), "--store",
+                                 store, "--directory", str(everyone)], stdout=out, stderr=subprocess.DEVNULL)
     try:
-        endpoint = re.search(r"(http://\S+/EWS/Exchange\.asmx)", proc.stdout.readline()).group(1)
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"(http://\S+/EWS/Exchange\.asmx)", banner.read_text())):
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.1)
+        endpoint = found.group(1)
         view_ms = timed(views, endpoint)
         week_ms = timed(weeks, endpoint)
     finally:
