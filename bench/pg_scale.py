@@ -35,10 +35,15 @@ sys.path.insert(0, str(ROOT))
 
 from tests.ews import envelope  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
-from tests.stores import with_search_path  # noqa: E402
 
 FIRST_DAY = date(2030, 1, 7)
 PER_DAY = 20
+
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The URL of a store in ``schema`` of the database at ``url`` (libpq's options)."""
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
 
 
 def mailbox(n: int) -> tuple[str, str]:

@@ -33,9 +33,14 @@ from wire import ADELE, ALEX, basic, running, seed, wrk  # noqa: E402
 
 from tests.ews import Soap, envelope  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
-from tests.stores import with_search_path  # noqa: E402
 
 OPS = ("GetItem", "FindItem", "CreateItem", "UpdateItem")
+
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The URL of a store in ``schema`` of the database at ``url`` (libpq's options)."""
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
 
 
 def new_schema(url: str, name: str) -> str:
