@@ -2,7 +2,7 @@
 
     python bench/scale.py [--sizes 10000,100000,1000000] [--repeat 40]
 
-For each size N it writes a store (through the store interface, in large transactions):
+For each size N it writes a store (the rows of the store's put, bulk-loaded as `ews-propose seed` does):
 Alex's calendar holds N items and nine other mailboxes N/10 each, twenty half-hour
 meetings a day. It then starts `ews-propose serve` on that store and times, over
 keep-alive HTTP, a FindItem CalendarView of one day in Alex's calendar (twenty items,
@@ -28,8 +28,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ews_propose.rules import ids  # noqa: E402
-from ews_propose.rules import model as m  # noqa: E402
+from ews_propose.cli.seed import Plan, seed_store  # noqa: E402
+from ews_propose.directory import Mailbox  # noqa: E402
 from ews_propose.store import SqliteStore  # noqa: E402
 from tests.ews import envelope  # noqa: E402
 
@@ -47,24 +47,15 @@ def directory_file(path: Path) -> Path:
 
 
 def fill(store_path: Path, size: int) -> float:
-    """Write the calendars; return seconds taken."""
+    """Write the calendars with the seed command's bulk load (one transaction, one
+    executemany); return seconds taken."""
     started = time.perf_counter()
-    owner = m.Person(ALEX, "Alex Wilber")
+    created = START
+    plans = [Plan(Mailbox(ALEX, "Alex Wilber", "alex-demo-pw"), size, START + timedelta(hours=8), PER_DAY, created)]
+    plans += [Plan(Mailbox(o, f"User {n}", f"pw{n}"), size // 10, START + timedelta(hours=8), PER_DAY, created)
+              for n, o in enumerate(OTHERS)]
     with SqliteStore(str(store_path)) as store:
-        for mailbox, count in [(ALEX, size)] + [(o, size // 10) for o in OTHERS]:
-            written = 0
-            while written < count:
-                with store.transaction() as tx:
-                    for n in range(written, min(count, written + 50_000)):
-                        day, slot = divmod(n, PER_DAY)
-                        start = START + timedelta(days=day, hours=8, minutes=30 * slot)
-                        tx.put(m.Item(
-                            id=ids.new_item_id(), mailbox=mailbox, folder=m.CALENDAR, kind=m.CALENDAR_ITEM,
-                            change_key=ids.new_change_key(), item_class="IPM.Appointment",
-                            subject=f"Meeting {n}", location="Room 1", created=START, received=START,
-                            uid=ids.new_uid(), start=start, end=start + timedelta(minutes=30),
-                            organizer=owner, my_response=m.ORGANIZER, sender=owner))
-                written = min(count, written + 50_000)
+        seed_store(store, plans)
     return time.perf_counter() - started
 
 
@@ -135,11 +126,12 @@ def main() -> int:
             rows.append(measure(size, args.repeat, Path(tmp)))
             print(f"  {rows[-1]}", flush=True)
     print()
-    print("| calendar items | store MB | CalendarView (1 day) p50 / p99 ms | GetUserAvailability "
+    print("| calendar items | rows | seeded in s (rows/s) | store MB | CalendarView (1 day) p50 / p99 ms | GetUserAvailability "
           "(10 mailboxes, 1 week) p50 / p99 ms | server peak RSS MB |")
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']:,} | {r['store_mb']:.0f} | {r['view_p50']:.1f} / {r['view_p99']:.1f} | "
+        rows_n = r["size"] + 9 * (r["size"] // 10)
+        print(f"| {r['size']:,} | {rows_n:,} | {r['fill_s']:.1f} ({rows_n / r['fill_s']:,.0f}/s) | {r['store_mb']:.0f} | {r['view_p50']:.1f} / {r['view_p99']:.1f} | "
               f"{r['avail_p50']:.1f} / {r['avail_p99']:.1f} | {r['peak_rss_mb']:.0f} |")
     first, last = rows[0], rows[-1]
     print(f"\n{last['size']:,} / {first['size']:,} latency ratio: CalendarView "

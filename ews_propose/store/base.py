@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 
@@ -25,6 +25,17 @@ class Transaction(ABC):
     @abstractmethod
     def put(self, item: Item) -> None:
         """Insert or replace an item."""
+
+    def put_many(self, items: Iterable[Item]) -> int:
+        """Insert items new to the store (ids not in it yet), as a bulk load: the rows are
+        the ones ``put`` writes. Returns how many were written.
+
+        A default for any store; a store may load them in one statement instead."""
+        written = 0
+        for item in items:
+            self.put(item)
+            written += 1
+        return written
 
     @abstractmethod
     def delete(self, item_id: str) -> None: ...

@@ -88,6 +88,10 @@ def _check_path(path: str) -> None:
                          "give a new path or an ews-propose store")
 
 
+BULK_ROWS = 1000
+BULK_CACHE_KIB = 512 * 1024
+
+
 class _SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -100,6 +104,23 @@ class _SqliteTransaction(Transaction):
         budget.check()
         self._conn.execute(f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            item_row(item))
+
+    def put_many(self, items) -> int:
+        # One prepared statement run for every row (executemany), inside this transaction.
+        rows = [item_row(item) for item in items]
+        return self.put_rows(rows)
+
+    def put_rows(self, rows: list[tuple]) -> int:
+        """Rows made by store.schema.item_row, for items new to the store."""
+        budget.check()
+        if len(rows) >= BULK_ROWS:
+            # Item ids and UIDs are random, so a bulk load writes all over those two indexes:
+            # with SQLite's default 2 MB page cache every few rows spill dirty pages to the
+            # WAL. A bulk load's connection gets a larger cache (memory is taken as used).
+            self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        self._conn.executemany(
+            f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
 
     def delete(self, item_id: str) -> None:
         budget.check()
