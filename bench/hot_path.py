@@ -101,12 +101,14 @@ def main() -> int:
     ap.add_argument("--ops", default="GetItem,FindItem,UpdateItem")
     ap.add_argument("--repeat", type=int, default=3, help="runs of --calls each; the best is printed")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--lax-schema", action="store_true", help="without request validation (serve --lax-schema)")
     ap.add_argument("--top", type=int, default=0, help="with --profile: also print the N biggest functions")
     ap.add_argument("--no-baseline", action="store_true", help="skip bench/baseline.py's GetItem handler")
     ap.add_argument("--port", type=int, default=18100, help="the port seeding uses (default 18100)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = EmulatorServer(ServerConfig(port=args.port, store=str(Path(tmp) / "store.sqlite3")))
+        server = EmulatorServer(ServerConfig(port=args.port, store=str(Path(tmp) / "store.sqlite3"),
+                                             strict_schema=not args.lax_schema))
         server.start()
         try:
             seeded = seed(server.endpoint)
