@@ -162,12 +162,18 @@ def test_sigkill_during_a_stream_of_replies(tmp_path):
     store, directory, meeting_id = setup_meeting(tmp_path, count)
     server = ServerProcess("--store", store, "--directory", directory, "--threads", "4")
     acknowledged: set[int] = set()
+    outcomes: dict[int, object] = {}  # what each reply came back with, for the failure message
     done = threading.Event()
     try:
         def answer(index: int) -> None:
             if done.is_set():
                 return
-            result = _post_or_error(lambda: reply(server.endpoint, index))
+            try:
+                result = _post_or_error(lambda: reply(server.endpoint, index))
+            except Exception as exc:  # noqa: BLE001 - kept for the message, then raised
+                outcomes[index] = exc
+                raise
+            outcomes[index] = result if isinstance(result, Exception) else result.response_codes
             if not isinstance(result, Exception) and result.response_codes == ["NoError"]:
                 acknowledged.add(index)
                 if len(acknowledged) >= 12:
@@ -175,7 +181,7 @@ def test_sigkill_during_a_stream_of_replies(tmp_path):
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             futures = [pool.submit(answer, i) for i in range(count)]
-            assert done.wait(60), "replies did not come back"
+            assert done.wait(60), f"replies did not come back: {outcomes}; server said: {server.errors[-2000:]}"
             server.kill()  # with replies still in flight
             for future in futures:
                 future.result(timeout=60)
