@@ -273,21 +273,27 @@ def to_record(item: Item) -> dict[str, Any]:
     return _encode(item)
 
 
-def _dates(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (parse_utc(v) if k in _DATETIME_FIELDS and isinstance(v, str) else v)
-        for k, v in data.items()
-    }
+def _attendee(data: dict[str, Any]) -> Attendee:
+    attendee = Attendee(**data)
+    for key in ("last_response_time", "proposed_start", "proposed_end"):
+        value = getattr(attendee, key)
+        if value.__class__ is str:
+            setattr(attendee, key, parse_utc(value))
+    return attendee
 
 
 def from_record(data: dict[str, Any]) -> Item:
     """The item a record holds. Built without the dataclass's ``__init__`` (about 90
     keyword arguments, most at their defaults: a third of reading an item): the
     defaults, then the record's fields, as ``__init__`` would set them."""
-    values = dict(_ITEM_PLAIN_DEFAULTS)
-    for key, value in data.items():
-        if key in _ITEM_FIELDS:
-            values[key] = parse_utc(value) if key in _DATETIME_FIELDS and isinstance(value, str) else value
+    if _ITEM_FIELDS.issuperset(data):  # a record this version wrote: every key a field
+        values = {**_ITEM_PLAIN_DEFAULTS, **data}
+    else:
+        values = {**_ITEM_PLAIN_DEFAULTS, **{k: v for k, v in data.items() if k in _ITEM_FIELDS}}
+    for key in _ITEM_DATETIME_FIELDS:
+        value = values[key]
+        if value.__class__ is str:
+            values[key] = parse_utc(value)
     for key in _ITEM_REQUIRED:
         if key not in values:
             raise TypeError(f"an item record without '{key}'")
@@ -299,13 +305,15 @@ def from_record(data: dict[str, Any]) -> Item:
             values[key] = Person(**values[key])
     for key in ("to", "cc", "bcc", "reply_to"):
         values[key] = [Person(**p) for p in values[key] or []]
-    values["attendees"] = [Attendee(**_dates(a)) for a in values["attendees"] or []]
+    values["attendees"] = [_attendee(a) for a in values["attendees"] or []]
     item = object.__new__(Item)
     item.__dict__.update(values)
     return item
 
 
 _ITEM_FIELDS = frozenset(f.name for f in dataclasses.fields(Item))
+# the item's own datetime fields (None by default); an attendee's are read by _attendee
+_ITEM_DATETIME_FIELDS = tuple(sorted(_ITEM_FIELDS & _DATETIME_FIELDS))
 _ITEM_REQUIRED = tuple(f.name for f in dataclasses.fields(Item)
                        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
 _ITEM_PLAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Item) if f.default is not dataclasses.MISSING}

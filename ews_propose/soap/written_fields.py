@@ -11,7 +11,7 @@ from lxml import etree
 
 from ..rules.engine import NewItem
 from ..rules.model import Item
-from .xml import SchemaViolation, esc, localname
+from .xml import SchemaViolation, esc, inline, localname, text_lines
 
 # element -> the field's kind in a Restriction
 KEPT = {"When": "str", "ConferenceType": "int", "MeetingWorkspaceUrl": "str", "NetShowUrl": "str"}
@@ -40,7 +40,8 @@ def _writer(element: str) -> Callable[[str], Callable]:
             if value is not None:
                 text = esc(value)
                 out.append(f"<t:{tag}>{text}</t:{tag}>" if text else f"<t:{tag}/>")
-        return write
+        return inline(write, f"v = item.message_fields.get({element!r})", "if v is not None:",
+                      *("    " + line for line in text_lines(tag, "v")))
     return make
 
 

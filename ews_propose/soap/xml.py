@@ -102,6 +102,24 @@ def tagged(tag: str, escaped: str, attrs: str = "") -> str:
     return f"<t:{tag}{attrs}>{escaped}</t:{tag}>" if escaped else f"<t:{tag}{attrs}/>"
 
 
+def inline(write, *lines: str, const: object = None):
+    """Gives an item writer the source of its body, for soap/items.py's ``_compiled``
+    (which writes a whole plan as one function): ``item`` is the item, ``a`` appends to
+    the output, ``{C}`` stands for ``const``; ``esc`` and ``fmt`` (format_datetime) are
+    in scope. The function itself stays as it was: what runs when it is called alone,
+    and what tests/test_raw_items.py compares the compiled plans with."""
+    write.inline = (lines, const)
+    return write
+
+
+def text_lines(tag: str, expr: str) -> list[str]:
+    """Source appending ``<t:tag>`` with the text ``expr`` (a str) escaped as :func:`esc`
+    does, closed at once when empty as :func:`tagged` writes it."""
+    return [f"s = {expr}",
+            "if '&' in s or '<' in s or '>' in s or '\\r' in s: s = esc(s)",
+            f"a('<t:{tag}>' + s + '</t:{tag}>' if s else '<t:{tag}/>')"]
+
+
 def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     el = etree.SubElement(parent, tag, attrs) if attrs else etree.SubElement(parent, tag)
     if text is not None:

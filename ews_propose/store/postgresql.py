@@ -28,7 +28,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from ..rules import budget
-from ..rules.model import Item, format_utc, from_record, shifted
+from ..rules.model import Item, format_utc, shifted
 from .base import Store, StoreError, Transaction
 from .schema import (
     ITEM_COLUMNS,
@@ -37,6 +37,8 @@ from .schema import (
     apply_step,
     is_long,
     item_row,
+    load,
+    load_item,
     steps,
     time_columns,
 )
@@ -119,7 +121,7 @@ def _decoded(rows: list) -> list[Item]:
     for n, row in enumerate(rows):
         if n % 256 == 255:
             budget.check()
-        items.append(from_record(json.loads(row[0])))
+        items.append(load_item(row[0]))
     return items
 
 
@@ -169,7 +171,7 @@ class _PgTransaction(Transaction):
 
     def get(self, item_id: str) -> Item | None:
         row = self._row("SELECT data FROM items WHERE id = %s", (item_id,))
-        return from_record(json.loads(row[0])) if row else None
+        return load_item(row[0]) if row else None
 
     def put(self, item: Item) -> None:
         budget.check()
@@ -246,7 +248,7 @@ class _PgTransaction(Transaction):
 
     def get_folder(self, folder_id: str) -> dict | None:
         row = self._row("SELECT data FROM folders WHERE id = %s", (folder_id,))
-        return json.loads(row[0]) if row else None
+        return load(row[0]) if row else None
 
     def put_folder(self, folder: dict) -> None:
         self._write(
@@ -260,7 +262,7 @@ class _PgTransaction(Transaction):
 
     def list_folders(self, mailbox: str) -> list[dict]:
         rows = self._rows("SELECT data FROM folders WHERE mailbox = %s ORDER BY seq", (mailbox.lower(),))
-        return [json.loads(r[0]) for r in rows]
+        return [load(r[0]) for r in rows]
 
     def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
         rows = self._rows("SELECT id FROM items WHERE mailbox = %s AND folder = %s", (mailbox.lower(), folder))
@@ -268,7 +270,7 @@ class _PgTransaction(Transaction):
 
     def get_setting(self, mailbox: str, name: str) -> object | None:
         row = self._row("SELECT value FROM settings WHERE mailbox = %s AND name = %s", (mailbox.lower(), name))
-        return json.loads(row[0]) if row else None
+        return load(row[0]) if row else None
 
     def put_setting(self, mailbox: str, name: str, value: object) -> None:
         self._write(
@@ -406,7 +408,7 @@ def read_for_check(url: str) -> tuple[list[str], list[Item], list[str]]:
     integrity, items, unreadable = [], [], []
     for item_id, data, *columns in rows:
         try:
-            item = from_record(json.loads(data))
+            item = load_item(data)
         except (ValueError, TypeError, KeyError) as exc:
             unreadable.append(f"item {item_id}: cannot be read: {exc}")
             continue

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+import orjson
+
 from ..rules.model import Item, format_utc, from_record, to_record
 
 SCHEMA_VERSION = 4
@@ -32,6 +34,21 @@ def time_columns(item: Item) -> tuple[str | None, str | None, str | None]:
 def is_long(item: Item) -> int:
     """The long_item column of an item's row."""
     return int(item.start is not None and item.end is not None and item.end - item.start > ORDINARY_SPAN)
+
+
+def load(text: str | bytes) -> object:
+    """A stored JSON value (an item's record, a folder, a setting), read with orjson: a
+    fourth of json's time for a record, and a calendar view reads one per item. orjson
+    refuses what json.dumps may have written and json reads (a lone surrogate's escape,
+    NaN): those are read by json, so every stored row reads as it always did."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def load_item(text: str | bytes) -> Item:
+    return from_record(load(text))  # type: ignore[arg-type]
 
 
 # The items table's columns in the order item_row gives them (both backends' INSERTs).

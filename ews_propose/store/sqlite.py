@@ -18,9 +18,18 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from ..rules import budget
-from ..rules.model import Item, format_utc, from_record, shifted
+from ..rules.model import Item, format_utc, shifted
 from .base import Store, StoreError, Transaction
-from .schema import ITEM_COLUMNS, ORDINARY_SPAN, SCHEMA_VERSION, apply_step, item_row, steps
+from .schema import (
+    ITEM_COLUMNS,
+    ORDINARY_SPAN,
+    SCHEMA_VERSION,
+    apply_step,
+    item_row,
+    load,
+    load_item,
+    steps,
+)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,7 +107,7 @@ class _SqliteTransaction(Transaction):
 
     def get(self, item_id: str) -> Item | None:
         row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
-        return from_record(json.loads(row[0])) if row else None
+        return load_item(row[0]) if row else None
 
     def put(self, item: Item) -> None:
         budget.check()
@@ -186,11 +195,11 @@ class _SqliteTransaction(Transaction):
             " AND json_extract(data, '$.recurrence') IS NOT NULL ORDER BY start, rowid",
             (mailbox.lower(), folder),
         ).fetchall()
-        return [from_record(json.loads(r[0])) for r in rows]
+        return [load_item(r[0]) for r in rows]
 
     def get_folder(self, folder_id: str) -> dict | None:
         row = self._conn.execute("SELECT data FROM folders WHERE id = ?", (folder_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return load(row[0]) if row else None
 
     def put_folder(self, folder: dict) -> None:
         self._conn.execute(
@@ -203,7 +212,7 @@ class _SqliteTransaction(Transaction):
     def list_folders(self, mailbox: str) -> list[dict]:
         rows = self._conn.execute("SELECT data FROM folders WHERE mailbox = ? ORDER BY rowid",
                                   (mailbox.lower(),)).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [load(r[0]) for r in rows]
 
     def folder_item_ids(self, mailbox: str, folder: str) -> list[str]:
         rows = self._conn.execute("SELECT id FROM items WHERE mailbox = ? AND folder = ?",
@@ -214,7 +223,7 @@ class _SqliteTransaction(Transaction):
     def get_setting(self, mailbox: str, name: str) -> object | None:
         row = self._conn.execute("SELECT value FROM settings WHERE mailbox = ? AND name = ?",
                                  (mailbox.lower(), name)).fetchone()
-        return json.loads(row[0]) if row else None
+        return load(row[0]) if row else None
 
     def put_setting(self, mailbox: str, name: str, value: object) -> None:
         self._conn.execute("INSERT OR REPLACE INTO settings (mailbox, name, value) VALUES (?, ?, ?)",
@@ -228,7 +237,7 @@ def _decoded(rows: list) -> list[Item]:
     for n, row in enumerate(rows):
         if n % 256 == 255:
             budget.check()
-        items.append(from_record(json.loads(row[0])))
+        items.append(load_item(row[0]))
     return items
 
 
@@ -424,7 +433,7 @@ def read_for_check(path: str) -> tuple[list[str], list[Item], list[str]]:
     items, unreadable = [], []
     for item_id, data in rows:
         try:
-            items.append(from_record(json.loads(data)))
+            items.append(load_item(data))
         except (ValueError, TypeError, KeyError) as exc:
             unreadable.append(f"item {item_id}: cannot be read: {exc}")
     return [line for line in integrity if line != "ok"], items, unreadable
