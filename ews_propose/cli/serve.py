@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import schemas
 from ..directory import Directory, DirectoryError
 from ..inspector import is_loopback
 from ..rules.limits import Limits
@@ -161,6 +162,8 @@ def serve_command(args: argparse.Namespace) -> int:
                           limits=Limits(max_ids_per_request=args.max_ids_per_request,
                                         max_recipients=args.max_recipients,
                                         max_request_seconds=args.max_request_seconds))
+    if args.strict_schema:
+        schemas.prepare_request_checks()  # not on the first request of each worker or thread
     try:
         if args.workers > 1:
             store.close()  # the workers open their own
