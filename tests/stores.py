@@ -44,6 +44,18 @@ def store_for(directory: Path, name: str = "store.sqlite3") -> str:
     return str(Path(directory) / name)
 
 
+def store_on(backend: str, directory: Path, name: str = "store.sqlite3") -> str:
+    """A new, empty store on the backend a parametrized test names, whichever one the
+    suite runs on: a file in ``directory``, or a new schema (skipped without a server)."""
+    if backend == "sqlite":
+        return str(Path(directory) / name)
+    if not os.environ.get(URL_ENV):
+        import pytest
+
+        pytest.skip("no PostgreSQL server (run with --store-backend=postgresql)")
+    return new_schema()
+
+
 def drop_schemas() -> None:
     if not made_schemas:
         return

@@ -3,7 +3,6 @@ items the emulator serves on the wire, and ``ews-propose check`` finds nothing w
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -23,14 +22,6 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=300)
 
 
-def store_on(backend: str, tmp_path) -> str:
-    if backend == "sqlite":
-        return str(tmp_path / "seeded.sqlite3")
-    if not os.environ.get(stores.URL_ENV):
-        pytest.skip("no PostgreSQL server (run with --store-backend=postgresql)")
-    return stores.new_schema()
-
-
 def calendar_view(soap: Soap, start: str, end: str):
     answer = soap.call(
         '<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>Default</t:BaseShape></m:ItemShape>'
@@ -42,7 +33,7 @@ def calendar_view(soap: Soap, start: str, end: str):
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_seeded_mailboxes_are_served_on_the_wire(backend, tmp_path):
-    store = store_on(backend, tmp_path)
+    store = stores.store_on(backend, tmp_path, "seeded.sqlite3")
     run = cli("seed", "--items", "250", "--mailboxes", "3", "--store", store, "--start", "2031-02-03",
               "--per-day", "10")
     assert run.returncode == 0, run.stderr
@@ -96,7 +87,7 @@ def test_bulk_rows_are_the_rows_put_writes(backend, tmp_path):
     from ews_propose.directory import Directory
     from ews_propose.store.schema import item_row
 
-    store = store_on(backend, tmp_path)
+    store = stores.store_on(backend, tmp_path, "seeded.sqlite3")
     plan = Plan(Directory.demo().get("MeganB@contoso.com"), 5, datetime(2031, 2, 3, 8, tzinfo=UTC), 10,
                 datetime(2031, 1, 1, tzinfo=UTC))
     bulk, single = [appointment(plan, n) for n in range(5)], [appointment(plan, n) for n in range(5, 10)]

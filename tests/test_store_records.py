@@ -4,7 +4,6 @@ json writes and reads but orjson does not: the escape of an unpaired surrogate).
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import orjson
@@ -15,14 +14,6 @@ from ews_propose.store import open_store
 from ews_propose.store.schema import item_row
 
 from . import stores
-
-
-def store_on(backend: str, tmp_path) -> str:
-    if backend == "sqlite":
-        return str(tmp_path / "records.sqlite3")
-    if not os.environ.get(stores.URL_ENV):
-        pytest.skip("no PostgreSQL server (run with --store-backend=postgresql)")
-    return stores.new_schema()
 
 
 def meeting(item_id: str, subject: str) -> Item:
@@ -47,7 +38,7 @@ def test_records_read_back_whichever_reader_takes_them(backend, tmp_path):
         # only a SQLite store an older version wrote can hold one.
         odd = meeting("odd", "no pair here")
         lone = odd.subject
-    with open_store(store_on(backend, tmp_path)) as store:
+    with open_store(stores.store_on(backend, tmp_path, "records.sqlite3")) as store:
         with store.transaction() as tx:
             tx.put(plain)
             tx.put(odd)
