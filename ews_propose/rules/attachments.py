@@ -12,6 +12,7 @@ from ..store.base import Store
 from . import clock, ids
 from . import errors as E
 from .errors import RuleError
+from .mailbox import owned_item
 from .model import Item, format_utc
 
 _TAG = b"\x03"
@@ -109,7 +110,4 @@ class AttachmentRules:
 
 
 def _owned(tx, actor: str, item_id: str, missing: str = E.ITEM_NOT_FOUND) -> Item:
-    item = tx.get(item_id)
-    if item is None or item.mailbox.lower() != actor.lower():
-        raise RuleError(missing, "The specified object was not found in the store.")
-    return item
+    return owned_item(tx, actor, item_id, missing, check_format=False)

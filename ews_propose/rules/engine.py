@@ -21,6 +21,7 @@ from . import errors as E
 from .availability import Event, events_of
 from .errors import RuleError
 from .limits import DEFAULT_LIMITS, Limits
+from .mailbox import owned_item
 from .model import (
     ACCEPT,
     ACT_ACCEPT,
@@ -867,13 +868,7 @@ class MeetingRules:
     def _owned(self, tx: Transaction, actor: str, item_id: str) -> Item:
         if occurrences.parse_occurrence_id(item_id) is not None:
             return series.owned_occurrence(self, tx, actor, item_id)
-        if not ids.is_item_id(item_id):
-            raise RuleError(E.ID_MALFORMED, "Id is malformed.")
-        item = tx.get(item_id)
-        # Another mailbox's item gets the same answer as a missing one.
-        if item is None or item.mailbox.lower() != actor.lower():
-            raise RuleError(E.ITEM_NOT_FOUND, "The specified object was not found in the store.")
-        return item
+        return owned_item(tx, actor, item_id)
 
     def _organizers_item(self, tx: Transaction, organizer: str, uid: str | None) -> Item | None:
         return _first(

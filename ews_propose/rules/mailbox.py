@@ -105,7 +105,7 @@ class MailboxRules:
             self.folders.within(tx, actor, to_folder)
             for item_id in item_ids:
                 try:
-                    item = _owned(tx, actor, item_id)
+                    item = owned_item(tx, actor, item_id)
                 except RuleError as exc:
                     out.append(exc)
                     continue
@@ -121,7 +121,7 @@ class MailboxRules:
         """Send a saved message: one copy to each hosted recipient; the draft itself goes
         to ``save_to`` (usually Sent Items) as sent, or away when None."""
         with self.store.transaction() as tx:
-            draft = _owned(tx, actor, item_id)
+            draft = owned_item(tx, actor, item_id)
             if draft.kind != MESSAGE:
                 raise RuleError(E.NOT_SENDABLE, "Only messages can be sent with SendItem.")
             if save_to is not None:
@@ -149,7 +149,7 @@ class MailboxRules:
                                                                list[Person]]:
         """(subject, body, body type, to, cc, bcc) of a reply / reply-all / forward."""
         with self.store.transaction(write=False) as tx:
-            original = _owned(tx, actor, response.reference_id)
+            original = owned_item(tx, actor, response.reference_id)
         if original.is_draft:
             raise RuleError(E.NOT_SENDABLE, "A draft cannot be replied to or forwarded.")
         subject = response.subject if response.subject is not None else _PREFIX[response.kind] + original.subject
@@ -180,7 +180,7 @@ class MailboxRules:
         with self.store.transaction(write=False) as tx:
             for item_id in item_ids:
                 try:
-                    item = _owned(tx, actor, item_id)
+                    item = owned_item(tx, actor, item_id)
                 except RuleError as exc:
                     out.append(exc)
                     continue
@@ -203,7 +203,7 @@ class MailboxRules:
                     target = None
                     if action in ("Update", "UpdateOrCreate") and item_id:
                         try:
-                            target = _owned(tx, actor, item_id)
+                            target = owned_item(tx, actor, item_id)
                         except RuleError:
                             if action == "Update":
                                 raise
@@ -262,13 +262,17 @@ def _imported(data: str) -> dict:
     return record
 
 
-def _owned(tx: Transaction, actor: str, item_id: str) -> Item:
-    if not ids.is_item_id(item_id):
+def owned_item(tx: Transaction, actor: str, item_id: str, missing: str = E.ITEM_NOT_FOUND,
+               check_format: bool = True) -> Item:
+    """``actor``'s item ``item_id``. Another mailbox's item gets the same answer as a
+    missing one (``missing``); an id this server never makes is ErrorInvalidIdMalformed
+    (unless ``check_format`` is off: attachment calls answer ``missing`` for it too)."""
+    if check_format and not ids.is_item_id(item_id):
         raise RuleError(E.ID_MALFORMED, "Id is malformed.")
     item = tx.get(item_id)
     if item is None or item.mailbox.lower() != actor.lower():
-        raise RuleError(E.ITEM_NOT_FOUND, "The specified object was not found in the store.")
+        raise RuleError(missing, "The specified object was not found in the store.")
     return item
 
 
-__all__ = ["MailboxRules", "Response", "DRAFTS", "SENT"]
+__all__ = ["MailboxRules", "Response", "DRAFTS", "SENT", "owned_item"]
