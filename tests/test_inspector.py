@@ -5,6 +5,7 @@ time. Plus its HTTP behaviour (auth off loopback, read-only, escaping, --no-insp
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
 import shutil
@@ -145,6 +146,34 @@ def test_the_story_goes_on_after_the_organizer_moves_the_meeting(ews_emulator):
     updates = [r for r in rows if "updated time" in r]
     assert any("Adele Vance" in r and "Inbox" in r and "2031-06-04 12:00" in r for r in updates)
     assert "No response received" in requests.get(ews_emulator.inspector_url, timeout=30).text
+
+
+def test_two_organizers_meetings_with_one_uid_are_two_meetings(ews_emulator):
+    # Anyone may choose a meeting's UID: Megan reusing the UID of Alex's meeting makes a
+    # meeting of her own, listed and told apart from his.
+    lunch_with_a_proposal(ews_emulator)
+    alex = ews_emulator.exchangelib_account("AlexW@contoso.com")
+    megan = ews_emulator.exchangelib_account("MeganB@contoso.com")
+    (lunch,) = list(alex.calendar.all())
+    CalendarItem(account=megan, folder=megan.calendar, subject="Megan's own", start=START,
+                 end=START + dt.timedelta(hours=1), uid=lunch.uid,
+                 required_attendees=[Attendee(mailbox=Mailbox(email_address="AdeleV@contoso.com"))],
+                 ).save(send_meeting_invitations="SendToAllAndSaveCopy")
+    index = requests.get(ews_emulator.inspector_url, timeout=30).text
+    links = dict((html.unescape(href), html.unescape(subject)) for href, subject in
+                 re.findall(r'<a href="(/inspector/meeting\?[^"]+)">([^<]*)</a>', index))
+    assert sorted(links.values()) == ["Lunch", "Megan's own"], links
+    for href, subject in links.items():
+        story = requests.get(ews_emulator.inspector_url.rstrip("/").removesuffix("/inspector")
+                             + href.replace("/inspector/meeting", "/inspector/fragment/meeting"), timeout=30).text
+        rows = re.findall(r"<tr>(.*?)</tr>", story)[1:]  # past the header
+        assert rows
+        mailboxes = {re.search(r"smtp=([^\"&]+)", r).group(1) for r in rows}
+        if subject == "Lunch":  # Alex's meeting: his items and Adele's answer, nothing of Megan's
+            assert "MeganB%40contoso.com" not in mailboxes and "AlexW%40contoso.com" in mailboxes
+            assert any("new time proposed" in r.lower() or "Tentative" in r for r in rows)
+        else:  # Megan's: her item and Adele's request, nothing in Alex's mailbox
+            assert "AlexW%40contoso.com" not in mailboxes and "MeganB%40contoso.com" in mailboxes
 
 
 def test_subjects_are_escaped(ews_emulator):

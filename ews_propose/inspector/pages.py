@@ -40,7 +40,7 @@ RESPONSE_NAMES = {
     model.NO_RESPONSE: "No response received",
 }
 LISTED = 200  # items shown per folder
-QUERY_KEYS = frozenset({"smtp", "id", "uid", "seq", "limit"})
+QUERY_KEYS = frozenset({"smtp", "id", "uid", "organizer", "seq", "limit"})
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 HTML = "text/html; charset=utf-8"
 
@@ -92,9 +92,13 @@ def _live(fragment: str, html: str) -> str:
     return f'<section class="live" data-live="{escape(fragment)}">{html}</section>'
 
 
+def _organizer(item: Item) -> str:
+    return item.organizer.smtp.lower() if item.organizer is not None else ""
+
+
 def _link(path: str, text: str, **query: str) -> str:
     args = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items())
-    return f'<a href="/inspector/{path}{"?" + args if args else ""}">{escape(text)}</a>'
+    return f'<a href="{escape(f"/inspector/{path}" + ("?" + args if args else ""))}">{escape(text)}</a>'
 
 
 def _table(headers: list[str], rows: list[list[str]], empty: str, css: str = "") -> str:
@@ -166,7 +170,8 @@ class Pages:
         attendees = [[escape(a.name or a.smtp), escape(a.smtp), escape(a.role), escape(RESPONSE_NAMES.get(a.response, a.response)),
                       escape(when(a.last_response_time)), escape(span(a.proposed_start, a.proposed_end))]
                      for a in item.attendees]
-        story = (f"<p>{_link('meeting', 'This meeting across every mailbox', uid=item.uid)}</p>" if item.uid else "")
+        story = (f"<p>{_link('meeting', 'This meeting across every mailbox', uid=item.uid, organizer=_organizer(item))}"
+                 "</p>" if item.uid else "")
         return _page(item.subject or "(no subject)", (
             f"<p>{escape(KIND_NAMES.get(item.kind, item.kind))} in {_link('mailbox', owner.name if owner else item.mailbox, smtp=item.mailbox)}"
             f" / {escape(FOLDER_NAMES.get(item.folder, item.folder))}</p>{story}"
@@ -176,9 +181,10 @@ class Pages:
             + "<h2>As EWS XML</h2>" + f'<pre class="xml">{escape(self._ews_xml(item))}</pre>'
             + "<h2>As Graph JSON</h2>" + f'<pre class="json">{escape(self._graph_json(item))}</pre>'))
 
-    def meeting(self, uid: str = "", **_: str) -> bytes | None:
-        story = self._story(uid)
-        return _page("Meeting", _live(f"fragment/meeting?uid={quote(uid, safe='')}", story)) if uid else None
+    def meeting(self, uid: str = "", organizer: str = "", **_: str) -> bytes | None:
+        story = self._story(uid, organizer)
+        where = f"fragment/meeting?uid={quote(uid, safe='')}&organizer={quote(organizer, safe='')}"
+        return _page("Meeting", _live(where, story)) if uid else None
 
     def calls(self, **_: str) -> bytes:
         return _page("Requests", _live("fragment/log", self._log(limit="500")))
@@ -208,18 +214,19 @@ class Pages:
                       "No mailboxes.", "mailboxes")
 
     def _meetings(self, **_: str) -> str:
-        seen: dict[str, Item] = {}
+        # A meeting is its UID with its organizer: anyone may reuse a UID (calendar:UID).
+        seen: dict[tuple[str, str], Item] = {}
         with self.store.transaction(write=False) as tx:
             for mb in self.directory:
                 items, _count = tx.list_folder(mb.smtp, model.CALENDAR, 0, LISTED)
                 for item in items:
                     if item.uid and item.is_meeting and item.is_organized_by(mb.smtp):
-                        seen.setdefault(item.uid, item)
+                        seen.setdefault((item.uid, _organizer(item)), item)
         rows = []
-        for uid, item in sorted(seen.items(), key=lambda kv: kv[1].start or datetime.min):
+        for (uid, organizer), item in sorted(seen.items(), key=lambda kv: kv[1].start or datetime.min):
             answers = ", ".join(f"{a.name or a.smtp}: {RESPONSE_NAMES.get(a.response, a.response)}"
                                 + (" (new time proposed)" if a.proposed_start else "") for a in item.attendees)
-            rows.append([_link("meeting", item.subject or "(no subject)", uid=uid),
+            rows.append([_link("meeting", item.subject or "(no subject)", uid=uid, organizer=organizer),
                          escape(item.organizer.name if item.organizer else ""), escape(span(item.start, item.end)),
                          escape(answers)])
         return _table(["meeting", "organizer", "when", "attendees"], rows, "No meetings yet.", "meetings")
@@ -247,11 +254,14 @@ class Pages:
                                     "Empty.", "items"))
         return "".join(out)
 
-    def _story(self, uid: str = "", **_: str) -> str:
+    def _story(self, uid: str = "", organizer: str = "", **_: str) -> str:
+        """Every mailbox's items of the meeting ``uid`` organized by ``organizer`` (all
+        organizers' when none is named)."""
         events: list[tuple[datetime, Item]] = []
         with self.store.transaction(write=False) as tx:
             for mb in self.directory:
-                events += [(i.received or i.created or datetime.min, i) for i in tx.by_uid(mb.smtp, uid)]
+                events += [(i.received or i.created or datetime.min, i) for i in tx.by_uid(mb.smtp, uid)
+                           if not organizer or _organizer(i) == organizer.lower()]
         if not events:
             return '<p class="empty">No mailbox holds this meeting.</p>'
         events.sort(key=lambda pair: (pair[0], _story_rank(pair[1])))
