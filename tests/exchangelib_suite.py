@@ -2,8 +2,8 @@
 
 ``python -m tests.exchangelib_suite`` (from the repository root) copies the suite from
 ``../shared/peer-suites/exchangelib-5.6.0/`` (or ``$EXCHANGELIB_SUITE``) to a temporary
-directory, writes its ``settings.yml``, starts the emulator on port 0 behind a
-TLS-terminating front (exchangelib only builds ``https://{server}/EWS/Exchange.asmx``),
+directory, writes its ``settings.yml``, starts the emulator on port 0 serving HTTPS with
+a certificate from a local CA (exchangelib only builds ``https://{server}/EWS/Exchange.asmx``),
 runs the in-scope modules with pytest in a child process and writes
 ``docs/compatibility.md``: per module passed / failed / deselected, and every failing
 test with its cause. A method whose subtest fails counts as failed.
@@ -31,9 +31,9 @@ from xml.etree import ElementTree
 from lxml import etree
 
 from ews_propose.server import EmulatorServer, ServerConfig
+from ews_propose.tls import local_tls_files
 
 from .stores import store_for
-from .tls_front import TlsFront
 
 REPO = Path(__file__).resolve().parent.parent
 SUITE = Path(os.environ.get("EXCHANGELIB_SUITE") or REPO.parent / "shared" / "peer-suites" / "exchangelib-5.6.0")
@@ -173,13 +173,15 @@ def run_suite(workdir: Path, modules: tuple[str, ...] = MODULES, keyword: str | 
             if code:
                 faults[(exchange.operation or "?", code)] += 1
 
-    server = EmulatorServer(ServerConfig(port=0, store=store_for(workdir), threads=8),
+    # exchangelib builds https://{server}/EWS/Exchange.asmx: the emulator serves HTTPS itself,
+    # with a certificate from a local CA of its own, which the suite is told to trust.
+    tls = local_tls_files(workdir / "tls", "127.0.0.1")
+    server = EmulatorServer(ServerConfig(port=0, store=store_for(workdir), threads=8, tls=tls),
                             observer=observe).start()
-    front = TlsFront(("127.0.0.1", server.port), workdir).start()
     try:
         (copy / "settings.yml").write_text(
-            f"server: '127.0.0.1:{front.port}'\n"
-            f"autodiscover_server: '127.0.0.1:{front.port}'\n"
+            f"server: '127.0.0.1:{server.port}'\n"
+            f"autodiscover_server: '127.0.0.1:{server.port}'\n"
             f"username: '{ACCOUNT}'\npassword: '{PASSWORD}'\n"
             f"account: '{ACCOUNT}'\nalias: '{ACCOUNT}'\n"
             "verify_ssl: True\n")
@@ -195,10 +197,10 @@ def run_suite(workdir: Path, modules: tuple[str, ...] = MODULES, keyword: str | 
             args += ["-k", keyword]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         env.pop("DEBUG", None)
-        # The front's certificate is trusted through requests' CURL_CA_BUNDLE: the suite's
+        # The local CA is trusted through requests' CURL_CA_BUNDLE: the suite's
         # TLS test sets and then removes REQUESTS_CA_BUNDLE, which would take a trust
         # given there away from every later test.
-        env["CURL_CA_BUNDLE"] = str(front.cert)
+        env["CURL_CA_BUNDLE"] = str(tls.ca)
         env.pop("REQUESTS_CA_BUNDLE", None)
         started = time.monotonic()
         proc = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True, errors="replace")
@@ -208,7 +210,6 @@ def run_suite(workdir: Path, modules: tuple[str, ...] = MODULES, keyword: str | 
                                f"\n{proc.stderr[-4000:]}")
         return SuiteRun(read_junit(junit), seconds, calls, faults, proc.stdout[-2000:])
     finally:
-        front.stop()
         server.stop()
 
 
@@ -233,7 +234,7 @@ def report(run: SuiteRun) -> str:
         "",
         f"Produced by `{COMMAND}` (do not edit by hand): exchangelib 5.6.0's test suite from",
         f"`{SUITE_LABEL}/`, copied to a temporary directory and run with pytest against a fresh",
-        "emulator (demo directory, default build) behind a TLS-terminating front. Counted per test",
+        "emulator (demo directory, default build) serving HTTPS itself. Counted per test",
         "method: a method with a failed subtest is failed; the base classes the suite's modules",
         f"import only to inherit from ({', '.join(ABSTRACT_CLASSES)}) are not counted.",
         "`tests/test_exchangelib_suite.py` runs the same in `make test` and fails when fewer tests",

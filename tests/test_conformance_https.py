@@ -1,32 +1,21 @@
-"""The suite over HTTPS, as against a real Exchange server: a TLS front (a self-signed
-certificate made with openssl) before the emulator; --ca-bundle trusts it, --insecure
-skips verification, and without either the run refuses to start."""
+"""The suite over HTTPS, as against a real Exchange server: the emulator serving HTTPS
+with a certificate from its own local CA (``ews_emulator_tls``); --ca-bundle trusts the
+CA, --insecure skips verification, and without either the run refuses to start."""
 
 from __future__ import annotations
-
-import shutil
-from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 
 from ews_propose.conformance import CHECKS
 
 from .test_conformance import conformance, results
-from .tls_front import TlsFront
-
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 
 
 @pytest.fixture
-def https_endpoint(ews_emulator, tmp_path) -> Iterator[tuple[str, str]]:
-    """(https endpoint, CA file) of a TLS-terminating proxy in front of the emulator."""
-    upstream = urlsplit(ews_emulator.endpoint)
-    front = TlsFront((upstream.hostname, upstream.port), tmp_path).start()
-    try:
-        yield f"https://127.0.0.1:{front.port}/EWS/Exchange.asmx", str(front.cert)
-    finally:
-        front.stop()
+def https_endpoint(ews_emulator_tls) -> tuple[str, str]:
+    """(https endpoint, CA file) of an emulator serving HTTPS itself."""
+    assert ews_emulator_tls.endpoint.startswith("https://")
+    return ews_emulator_tls.endpoint, str(ews_emulator_tls.ca_file)
 
 
 def test_suite_passes_over_https_with_the_servers_ca(https_endpoint):

@@ -4,13 +4,9 @@ emulator must never answer with an internal error while the suite runs."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from . import exchangelib_suite as suite
-
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 
 
 @pytest.fixture(scope="module")
