@@ -70,10 +70,10 @@ _PARTS = [
     ("    rules and store (get_items, calendar_view, update_item)", [("ews_propose/rules/engine.py", "get_items"),
                                    ("ews_propose/rules/engine.py", "calendar_view"),
                                    ("ews_propose/rules/engine.py", "update_item")]),
-    ("    item serialization", [("ews_propose/soap/items.py", "item_element"),
-                                ("ews_propose/soap/items.py", "item_text"),
-                                ("ews_propose/soap/items.py", "items_element"),
-                                ("ews_propose/soap/items.py", "items_text")]),
+    ("    item serialization", [("ews_propose/soap/items/text.py", "item_element"),
+                                ("ews_propose/soap/items/text.py", "item_text"),
+                                ("ews_propose/soap/items/text.py", "items_element"),
+                                ("ews_propose/soap/items/text.py", "items_text")]),
     ("  answer serialization", [("spyne/server/_base.py", "get_out_string_pull")]),
 ]
 

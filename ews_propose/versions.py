@@ -240,7 +240,7 @@ def gate(feature: str) -> Gate:
 # schema version with it. Read from Microsoft's published schemas: the Exchange2010_SP2
 # types.xsd has none of these; the 2013 and later ones (V2018_01_08) have them all.
 # Exchange2012 (a pre-release name) is treated as older than Exchange2013. Serializers
-# read this table (soap/items.py), so an answer to an older requested schema leaves the
+# read this table (soap/items/fields.py), so an answer to an older requested schema leaves the
 # elements out; tests build the per-version schema view from it.
 ELEMENTS_SINCE: dict[str, dict[str, str]] = {
     "ItemType": {"TextBody": "Exchange2013"},

@@ -7,16 +7,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ews_propose.soap.items import (
-    FIELDS,
-    ITEM_ELEMENTS,
-    Reader,
-    Shape,
-    _writers,
-    item_element,
-    item_text,
-    items_text,
-)
+from ews_propose.soap.items.fields import FIELDS
+from ews_propose.soap.items.shapes import Shape
+from ews_propose.soap.items.text import Reader, _writers, item_element, item_text, items_text
+from ews_propose.soap.items.vocabulary import ITEM_ELEMENTS
 from ews_propose.soap.xml import TYPES_NS
 
 AWKWARD = "a\r\nb\rc & <d> \"q\" 'p' \t é 😀 ]]>"

@@ -13,7 +13,8 @@ from lxml import etree
 from ..rules import model
 from ..rules.model import Item
 from ..soap.app import EwsApplication
-from ..soap.items import Reader, Shape, item_element
+from ..soap.items.shapes import Shape
+from ..soap.items.text import Reader, item_element
 from ..versions import gate
 from .wirelog import WireCall, WireLog
 

@@ -11,8 +11,10 @@ from lxml import etree
 from ..rules import model as m
 from ..rules.attachments import attachment_id, stamp
 from ..rules.model import Item, from_record, to_record
-from .items import Reader, Shape, esc, esc_attr, item_element, read_new_item, tagged
-from .xml import SchemaViolation, T, localname, parse_bool, sub
+from .items.reading import read_new_item
+from .items.shapes import Shape
+from .items.text import Reader, item_element
+from .xml import SchemaViolation, T, esc, esc_attr, localname, parse_bool, sub, tagged
 
 ITEM_KINDS = ("Item", "Message", "CalendarItem")
 

@@ -1,6 +1,6 @@
 """Calendar fields beyond a single meeting's basics: the item's time zones (this module)
-and, in soap/recurrence.py, its recurrence. Writers follow items.py's conventions (they
-append escaped XML text); items.py adds them to its field table.
+and, in soap/recurrence.py, its recurrence. Writers follow soap/items/fields.py's conventions (they
+append escaped XML text); soap/items/fields.py adds them to its field table.
 
 Time zones on the wire: ``StartTimeZone`` / ``EndTimeZone`` (TimeZoneDefinitionType,
 Exchange2010 and later) and ``MeetingTimeZone`` (TimeZoneType, Exchange2007) name the

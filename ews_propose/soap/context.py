@@ -19,7 +19,7 @@ from ..rules.notifications import NotificationRules
 from ..rules.sync import SyncRules
 from ..versions import Build, gate
 from .errors import EwsFault, ItemError, response_code
-from .items import Reader
+from .items.text import Reader
 from .protocol import DEFAULT_REQUEST_SCHEMA, EwsHeader
 from .timezones import windows_zone
 from .xml import RESPONSE_NSMAP, M, SchemaViolation, sub

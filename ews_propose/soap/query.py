@@ -18,7 +18,7 @@ from lxml import etree
 from ..rules.model import Item
 from . import written_fields
 from .errors import ItemError
-from .items import FREE_BUSY, REQUEST_TYPES, RESPONSE_TYPES
+from .items.vocabulary import FREE_BUSY, REQUEST_TYPES, RESPONSE_TYPES
 from .xml import SchemaViolation, T, datetime_value, localname
 
 Predicate = Callable[[Item], bool]

@@ -1,6 +1,6 @@
 """Answer parts written as text and placed into the answer's bytes as they are.
 
-Items are written as escaped XML text (soap/items.py). Parsing that text into lxml
+Items are written as escaped XML text (soap/items/text.py). Parsing that text into lxml
 elements only to serialize them again cost FindItem of 21 items about a third of its
 time (docs/performance.md, "Round two"). While the request pipeline (soap/pipeline.py)
 collects parts, :func:`append` puts a processing instruction ``<?ews-raw N?>`` where
@@ -9,7 +9,7 @@ answer. Outside the pipeline (the inspector's pages, tests calling an operation'
 builders), :func:`append` parses the text into elements: the same document either way.
 
 A part's text uses the ``t:`` prefix declared by the answer's response element
-(``xml.RESPONSE_NSMAP``) and must already be what lxml writes for it (items.py's
+(``xml.RESPONSE_NSMAP``) and must already be what lxml writes for it (soap/items/fields.py's
 writers close empty elements with ``xml.tagged``; tests/test_raw_items.py checks it).
 """
 

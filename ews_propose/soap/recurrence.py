@@ -177,7 +177,7 @@ def item_id_of(el: etree._Element) -> tuple[str, str | None]:
     raise SchemaViolation(f"The element '{name}' is not an item id.", el)
 
 
-# --- writers (items.py's conventions) --------------------------------------------------
+# --- writers (soap/items/fields.py's conventions) --------------------------------------------------
 
 
 def _is_calendar(item: m.Item) -> bool:
@@ -261,7 +261,7 @@ def _deleted(tag):
 
 
 # (FieldURI, element, writer factory, in Default shape, gate), as items._TABLE. The
-# IsRecurring and CalendarItemType rows replace items.py's constant ones (same FieldURI).
+# IsRecurring and CalendarItemType rows replace soap/items/fields.py's constant ones (same FieldURI).
 TABLE = [
     ("calendar:RecurrenceId", "RecurrenceId", _recurrence_id, False, None),
     ("calendar:OriginalStart", "OriginalStart", _original_start, False, None),

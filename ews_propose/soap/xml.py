@@ -103,7 +103,7 @@ def tagged(tag: str, escaped: str, attrs: str = "") -> str:
 
 
 def inline(write, *lines: str, const: object = None):
-    """Gives an item writer the source of its body, for soap/items.py's ``_compiled``
+    """Gives an item writer the source of its body, for soap/items/text.py's ``_compiled``
     (which writes a whole plan as one function): ``item`` is the item, ``a`` appends to
     the output, ``{C}`` stands for ``const``; ``esc`` and ``fmt`` (format_datetime) are
     in scope. The function itself stays as it was: what runs when it is called alone,

@@ -9,7 +9,8 @@ folder afterwards). The answer is MoveItem's: each item's id in its new folder.
 from __future__ import annotations
 
 from ..context import EwsRequest, Responses
-from ..items import id_element, parse_item_ids
+from ..items.reading import parse_item_ids
+from ..items.text import id_element
 from ..xml import M, sub
 from . import operation
 from ._folders import target_folder

@@ -19,14 +19,8 @@ from ...rules.mailbox import FORWARD, REPLY, REPLY_ALL, Response
 from ...versions import gate
 from ..context import EwsRequest, Responses, within_limit
 from ..errors import EwsFault, ItemError
-from ..items import (
-    REPLY_ELEMENTS,
-    id_element,
-    read_body,
-    read_new_item,
-    read_recipients,
-    read_reply,
-)
+from ..items.reading import REPLY_ELEMENTS, read_body, read_new_item, read_recipients, read_reply
+from ..items.text import id_element
 from ..xml import M, SchemaViolation, T, localname, parse_enum, sub
 from . import operation
 from ._folders import resolve_folder

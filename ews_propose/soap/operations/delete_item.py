@@ -7,7 +7,7 @@ import binascii
 
 from ...rules import engine as rules
 from ..context import EwsRequest, Responses, within_limit
-from ..items import parse_item_ids
+from ..items.reading import parse_item_ids
 from ..xml import M, parse_enum
 from . import operation
 

@@ -4,7 +4,7 @@ UpdateOrCreate). The blob is this server's own format, as Exchange's is its own.
 from __future__ import annotations
 
 from ..context import EwsRequest, Responses
-from ..items import parse_item_ids
+from ..items.reading import parse_item_ids
 from ..xml import M, SchemaViolation, T, sub
 from . import operation
 from ._folders import target_folder

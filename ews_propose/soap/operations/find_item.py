@@ -11,7 +11,8 @@ from .. import raw
 from ..aqs import parse_query_string
 from ..context import EwsRequest, Responses
 from ..errors import ItemError
-from ..items import items_text, parse_shape
+from ..items.shapes import parse_shape
+from ..items.text import items_text
 from ..query import parse_restriction, parse_sort
 from ..xml import M, SchemaViolation, datetime_value, int_value, parse_enum, sub
 from . import operation

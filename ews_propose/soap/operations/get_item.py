@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .. import raw
 from ..context import EwsRequest, Responses, within_limit
-from ..items import TYPES_DECL_BYTES, item_text, parse_item_ids, parse_shape
+from ..items.reading import parse_item_ids
+from ..items.shapes import parse_shape
+from ..items.text import TYPES_DECL_BYTES, item_text
 from ..xml import M, sub
 from . import operation
 

@@ -13,7 +13,7 @@ from ...rules.availability import WORKING_HOURS, merged_free_busy
 from ...rules.zones import windows_id
 from ..context import EwsRequest
 from ..errors import EwsFault
-from ..items import FREE_BUSY
+from ..items.vocabulary import FREE_BUSY
 from ..timezones import serializable_zone, serializable_zone_xml
 from ..xml import (
     RESPONSE_NSMAP,

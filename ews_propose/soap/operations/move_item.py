@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ...rules import model as m
 from ..context import EwsRequest, Responses, within_limit
-from ..items import id_element, parse_item_ids
+from ..items.reading import parse_item_ids
+from ..items.text import id_element
 from ..xml import M, SchemaViolation, sub
 from . import operation
 from ._folders import target_folder

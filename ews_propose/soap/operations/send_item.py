@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...rules import model as m
 from ..context import EwsRequest, Responses, within_limit
-from ..items import parse_item_ids
+from ..items.reading import parse_item_ids
 from ..xml import M, SchemaViolation, parse_bool
 from . import operation
 from ._folders import target_folder

@@ -7,7 +7,8 @@ from ...rules import sync as s
 from ...rules.ids import folder_id
 from ..context import EwsRequest, Responses
 from ..folders import folder_element, parse_folder_shape
-from ..items import items_element, parse_shape
+from ..items.shapes import parse_shape
+from ..items.text import items_element
 from ..xml import M, SchemaViolation, T, int_value, sub
 from . import operation
 from ._folders import resolve_folder, target_folder

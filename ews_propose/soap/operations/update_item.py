@@ -8,7 +8,8 @@ from ...rules import model as m
 from ..context import EwsRequest, Responses, within_limit
 from ..errors import ItemError
 from ..extended import merge
-from ..items import id_element, read_changes
+from ..items.reading import read_changes
+from ..items.text import id_element
 from ..recurrence import ID_ELEMENTS, item_id_of
 from ..xml import M, SchemaViolation, T, localname, parse_enum, sub
 from . import operation
