@@ -246,6 +246,8 @@ def shifted(moment: datetime, delta: timedelta) -> datetime:
 
 
 _MISSING = object()
+# Per dataclass of this module: its compiled encoder (_compiled_encoder), made below.
+_ENCODERS: dict[type, Any] = {}
 # Per dataclass: (field name, default or _MISSING) in field order, worked out once.
 _FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 _AS_IS = frozenset({str, int, float, bool, type(None), dict, tuple})
@@ -274,6 +276,9 @@ def _encode(value: Any) -> Any:
         return [v if v.__class__ in _AS_IS else _encode(v) for v in value]
     if cls is datetime:
         return format_utc(value)
+    compiled = _ENCODERS.get(cls)
+    if compiled is not None:
+        return compiled(value)
     fields = _FIELDS.get(cls)
     if fields is None:
         if isinstance(value, datetime):
@@ -291,6 +296,27 @@ def _encode(value: Any) -> Any:
             # Plain values (most fields) without a call each.
             out[name] = v if v.__class__ in as_is else _encode(v)
     return out
+
+
+def _compiled_encoder(cls: type) -> Any:
+    """``_encode`` for one dataclass as straight-line code, a line per field (what the
+    loop above does, without its per-field tuple unpacking and ``getattr``): an item's
+    record is made for every row written and every copy."""
+    fields = _FIELDS.get(cls) or _fields_of(cls)
+    namespace: dict[str, Any] = {"_AS_IS": _AS_IS, "_encode": _encode}
+    lines = ["def encode(value):", "    out = {}"]
+    for n, (name, default) in enumerate(fields):
+        lines.append(f"    v = value.{name}")
+        keep = f"out[{name!r}] = v if v.__class__ in _AS_IS else _encode(v)"
+        if default is _MISSING:
+            lines.append(f"    {keep}")
+        else:
+            namespace[f"_default{n}"] = default
+            lines.append(f"    if _default{n} != v:")
+            lines.append(f"        {keep}")
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # noqa: S102 - field names of our own dataclasses
+    return namespace["encode"]
 
 
 def to_record(item: Item) -> dict[str, Any]:
@@ -335,3 +361,5 @@ _ITEM_REQUIRED = tuple(f.name for f in dataclasses.fields(Item)
 _ITEM_PLAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Item) if f.default is not dataclasses.MISSING}
 _ITEM_FACTORIES = tuple((f.name, f.default_factory) for f in dataclasses.fields(Item)
                         if f.default_factory is not dataclasses.MISSING)
+
+_ENCODERS.update({cls: _compiled_encoder(cls) for cls in (Item, Person, Attendee)})
