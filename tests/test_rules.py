@@ -254,3 +254,47 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path):
             assert tx.counts(ADELE, m.INBOX) == (3, 2)
             version = tx._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             assert version == (str(SCHEMA_VERSION),)
+
+
+def test_a_copy_is_the_item_as_the_store_gives_it_back_with_the_changes(rules, store):
+    meeting = invite(rules, ADELE)
+    with store.transaction(write=False) as tx:
+        item = tx.get(meeting.id)
+    item.start = NOON.replace(microsecond=250)  # as a client may give it; the store keeps whole seconds
+    copy = item.copy(id="another", subject="Moved")
+    expected = m.from_record(m.to_record(item))
+    expected.id, expected.subject = "another", "Moved"
+    assert m.to_record(copy) == m.to_record(expected) and copy.start == NOON
+    copy.attendees[0].response = m.ACCEPT
+    copy.categories.append("Blue")
+    assert item.attendees[0].response != m.ACCEPT and item.categories == []  # nothing shared
+    with pytest.raises(TypeError):
+        item.copy(no_such_field=1)
+
+
+def test_the_store_file_holds_the_writes_without_its_wal_and_closing_ends_the_checkpoints(tmp_path):
+    # Checkpoints run on a thread of the store's own after writes (not inside a commit):
+    # the store file alone, copied without its -wal, soon has the item; close stops it.
+    import shutil
+    import sqlite3
+    import threading
+    import time
+
+    path = tmp_path / "wal.sqlite3"
+    with SqliteStore(str(path)) as store:
+        with store.transaction() as tx:
+            tx.put(m.Item(id="kept", mailbox=ADELE, folder=m.INBOX, kind=m.MESSAGE, subject="Hello"))
+        found = None
+        deadline = time.monotonic() + 30
+        while found is None and time.monotonic() < deadline:
+            shutil.copy(path, tmp_path / "alone.sqlite3")
+            alone = sqlite3.connect(tmp_path / "alone.sqlite3")
+            try:
+                found = alone.execute("SELECT id FROM items WHERE id = 'kept'").fetchone()
+            except sqlite3.OperationalError:  # not even the schema checkpointed yet
+                found = None
+            finally:
+                alone.close()
+            time.sleep(0.05)
+        assert found == ("kept",)
+    assert not [t for t in threading.enumerate() if t.name == "ews-propose-checkpoint" and t.is_alive()]

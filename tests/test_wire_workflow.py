@@ -231,3 +231,21 @@ def test_folder_counts_follow_reading(alex, adele):
         "</t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
     assert read.response_codes == ["NoError"]
     assert inbox_counts() == ("3", "2")
+
+
+def test_moving_a_meeting_without_the_send_attribute_is_refused_and_changes_nothing(alex, adele):
+    # The check reads the item in the update's own transaction: refused there, nothing is
+    # written and nothing sent; a missing item is still ErrorItemNotFound first.
+    meeting_id, change_key = alex.create_meeting("Lunch", *LUNCH)
+    body = (f'<m:UpdateItem ConflictResolution="AlwaysOverwrite"><m:ItemChanges><t:ItemChange>'
+            f'<t:ItemId Id="{meeting_id}" ChangeKey="{change_key}"/><t:Updates>'
+            f'<t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>{NEXT_DAY[0]}'
+            f"</t:Start></t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>")
+    answer = alex.call(body)
+    assert answer.response_codes == ["ErrorSendMeetingInvitationsOrCancellationsRequired"]
+    after = alex.get(meeting_id)
+    assert after.text("//t:Start") == LUNCH[0]
+    assert after.first("//t:ItemId").get("ChangeKey") == change_key
+    assert len(adele.find_ids("inbox", "MeetingRequest")) == 1
+    missing = body.replace(meeting_id, meeting_id[:-4] + ("AAAA" if not meeting_id.endswith("AAAA") else "BBBB"))
+    assert alex.call(missing).response_codes == ["ErrorItemNotFound"]

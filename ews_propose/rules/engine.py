@@ -563,17 +563,22 @@ class MeetingRules:
         changes: dict[str, object],
         conflict: str = AUTO_RESOLVE,
         send: str = SEND_NONE,
+        prepare: Callable[[Item, dict[str, object]], dict[str, object]] | None = None,
     ) -> Item:
         """Change fields of an item. ``changes["attendees"]`` (a list of Attendee) is the
         organizer's new attendee list: newcomers get a new request, the removed a
-        cancellation, the others the update."""
-        changes = dict(changes)
-        wanted = changes.pop("attendees", None)
-        unknown = set(changes) - UPDATABLE_FIELDS
-        if unknown:
-            raise RuleError(E.INVALID_FIELD_VALUE, f"Cannot update {', '.join(sorted(unknown))}.")
+        cancellation, the others the update.
+
+        ``prepare``, when given, is called with the item as read in this transaction and
+        ``changes`` before anything else is checked, and returns the changes to make (or
+        raises): what a caller would otherwise work out from a read of its own (merging
+        into the item's lists, refusing by kind), without reading the item twice."""
+        if prepare is None:
+            changes, wanted = _updatable(changes)
         with self.store.transaction() as tx:
             item = self._owned(tx, actor, item_id)
+            if prepare is not None:
+                changes, wanted = _updatable(prepare(item, changes))
             if item.master_id:
                 return series.update_occurrence(self, tx, actor, item, change_key, changes, conflict, send)
             # Project decision: a stale ChangeKey is a conflict unless the client said
@@ -918,6 +923,17 @@ def _years_later(moment: datetime, years: int) -> datetime:
         return datetime.max.replace(tzinfo=moment.tzinfo)
     day = 28 if (moment.month, moment.day) == (2, 29) else moment.day
     return moment.replace(year=moment.year + years, day=day)
+
+
+def _updatable(changes: dict[str, object]) -> tuple[dict[str, object], object]:
+    """UpdateItem's changes without the attendee list, and the list (None: unchanged);
+    a field that cannot be updated is refused."""
+    changes = dict(changes)
+    wanted = changes.pop("attendees", None)
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise RuleError(E.INVALID_FIELD_VALUE, f"Cannot update {', '.join(sorted(unknown))}.")
+    return changes, wanted
 
 
 def _hosted_recipients(directory: Directory, people: Iterable[Person]) -> list[str]:

@@ -179,8 +179,15 @@ class Item:
         return self.organizer is not None and self.organizer.smtp.lower() == smtp.lower()
 
     def copy(self, **changes: Any) -> Item:
+        """The item as the store would give it back (its record read again), with
+        ``changes``: what ``dataclasses.replace`` of that would make, without building
+        it a second time through ``__init__`` (ninety keyword arguments)."""
         clone = from_record(to_record(self))
-        return dataclasses.replace(clone, **changes)
+        for name in changes:
+            if name not in _ITEM_FIELDS:
+                raise TypeError(f"Item has no field '{name}'")
+        clone.__dict__.update(changes)
+        return clone
 
 
 # --- records: JSON-ready dicts for the store -------------------------------------------
@@ -198,10 +205,23 @@ _DATETIME_FIELDS = {
 
 
 def format_utc(value: datetime) -> str:
+    # A UTC time (what the rules hold: parse_utc's, clock.now's) is written once and
+    # looked up after: a meeting's few times are written for every copy and row of it.
+    if value.tzinfo is UTC:
+        return _utc_text(value)
+    return _format_utc(value)
+
+
+def _format_utc(value: datetime) -> str:
     # Four-digit years always: strftime("%Y") writes year 1 as "1-01-01" on Linux, which
     # neither reads back nor sorts with the rest.
     v = value.astimezone(UTC)
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
+
+
+# Equal UTC datetimes are the same instant, so the text is the same (naive ones depend
+# on the local zone and are never cached).
+_utc_text = lru_cache(maxsize=8192)(_format_utc)
 
 
 @lru_cache(maxsize=8192)
@@ -226,6 +246,8 @@ def shifted(moment: datetime, delta: timedelta) -> datetime:
 
 
 _MISSING = object()
+# Per dataclass of this module: its compiled encoder (_compiled_encoder), made below.
+_ENCODERS: dict[type, Any] = {}
 # Per dataclass: (field name, default or _MISSING) in field order, worked out once.
 _FIELDS: dict[type, tuple[tuple[str, Any], ...]] = {}
 _AS_IS = frozenset({str, int, float, bool, type(None), dict, tuple})
@@ -251,7 +273,12 @@ def _encode(value: Any) -> Any:
     if cls in _AS_IS:
         return value
     if cls is list:
-        return [_encode(v) for v in value]
+        return [v if v.__class__ in _AS_IS else _encode(v) for v in value]
+    if cls is datetime:
+        return format_utc(value)
+    compiled = _ENCODERS.get(cls)
+    if compiled is not None:
+        return compiled(value)
     fields = _FIELDS.get(cls)
     if fields is None:
         if isinstance(value, datetime):
@@ -262,11 +289,34 @@ def _encode(value: Any) -> Any:
             return value
         fields = _fields_of(cls)
     out = {}
+    as_is = _AS_IS
     for name, default in fields:
         v = getattr(value, name)
         if default is _MISSING or default != v:
-            out[name] = _encode(v)
+            # Plain values (most fields) without a call each.
+            out[name] = v if v.__class__ in as_is else _encode(v)
     return out
+
+
+def _compiled_encoder(cls: type) -> Any:
+    """``_encode`` for one dataclass as straight-line code, a line per field (what the
+    loop above does, without its per-field tuple unpacking and ``getattr``): an item's
+    record is made for every row written and every copy."""
+    fields = _FIELDS.get(cls) or _fields_of(cls)
+    namespace: dict[str, Any] = {"_AS_IS": _AS_IS, "_encode": _encode}
+    lines = ["def encode(value):", "    out = {}"]
+    for n, (name, default) in enumerate(fields):
+        lines.append(f"    v = value.{name}")
+        keep = f"out[{name!r}] = v if v.__class__ in _AS_IS else _encode(v)"
+        if default is _MISSING:
+            lines.append(f"    {keep}")
+        else:
+            namespace[f"_default{n}"] = default
+            lines.append(f"    if _default{n} != v:")
+            lines.append(f"        {keep}")
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # noqa: S102 - field names of our own dataclasses
+    return namespace["encode"]
 
 
 def to_record(item: Item) -> dict[str, Any]:
@@ -319,3 +369,5 @@ _ITEM_REQUIRED = tuple(f.name for f in dataclasses.fields(Item)
 _ITEM_PLAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Item) if f.default is not dataclasses.MISSING}
 _ITEM_FACTORIES = tuple((f.name, f.default_factory) for f in dataclasses.fields(Item)
                         if f.default_factory is not dataclasses.MISSING)
+
+_ENCODERS.update({cls: _compiled_encoder(cls) for cls in (Item, Person, Attendee)})

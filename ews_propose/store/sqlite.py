@@ -70,6 +70,13 @@ CREATE INDEX IF NOT EXISTS items_series ON items (mailbox, folder, start)
     WHERE kind = 'calendar_item' AND json_extract(data, '$.recurrence') IS NOT NULL;
 """
 BUSY_TIMEOUT_S = 30.0
+# Checkpoints (the WAL copied back into the store file, with two fsyncs) run on a thread
+# of their own, at most every CHECKPOINT_EVERY_S while there are writes; left to SQLite
+# they ran inside the COMMIT that crossed 1,000 WAL pages, milliseconds with the write
+# lock held (every ~100th UpdateItem). Request connections keep SQLite's automatic
+# checkpoint as a backstop, at BACKSTOP_PAGES, for when that thread falls behind.
+CHECKPOINT_EVERY_S = 0.1
+BACKSTOP_PAGES = 10_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -268,6 +275,7 @@ class SqliteStore(Store):
         try:
             self._create_schema(path)
             self._writer = _WriterQueue(None if self._memory else path + ".lock")
+            self._checkpointer = _Checkpointer(path) if not self._memory else None
         except StoreError:
             self.close()
             raise
@@ -324,6 +332,7 @@ class SqliteStore(Store):
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             conn.set_progress_handler(_interrupt_when_spent, _PROGRESS_STEPS)
             self._local.conn = conn
             with self._lock:
@@ -355,8 +364,13 @@ class SqliteStore(Store):
             else:
                 with budget.suspended():
                     conn.execute("COMMIT")
+        if write and not self._memory:
+            self._checkpointer.wrote()
 
     def close(self) -> None:
+        checkpointer = getattr(self, "_checkpointer", None)
+        if checkpointer is not None:
+            checkpointer.stop()
         with self._lock:
             for conn in self._connections:
                 conn.close()
@@ -393,6 +407,57 @@ class _WriterQueue:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class _Checkpointer:
+    """Runs SQLite's PASSIVE checkpoint on a thread and connection of its own after
+    writes (never waiting for readers or writers; a checkpoint another process is
+    running makes this one a no-op). Started at the first write, again after a fork."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._wanted = threading.Event()
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wrote(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._stopped.is_set():
+                    return
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name="ews-propose-checkpoint", daemon=True)
+                    self._thread.start()
+        self._wanted.set()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error:
+            return  # the backstop checkpoint remains
+        try:
+            while True:
+                self._wanted.wait()
+                # Writes coming in meanwhile share this checkpoint; closing the store ends the wait.
+                if self._stopped.wait(CHECKPOINT_EVERY_S):
+                    return
+                self._wanted.clear()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:
+                    pass  # the next write asks again; the backstop checkpoint remains
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            thread = self._thread
+        self._wanted.set()
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout=5)
 
 
 class _NoLockType:

@@ -53,33 +53,36 @@ def UpdateItem(req: EwsRequest, request):
         except ItemError as exc:  # this change's error alone
             planned.append((item_id, change_key, exc))
 
+    def prepared(current: m.Item, changes: dict) -> dict:
+        """The changes as the item read in the update's transaction completes them."""
+        if "extended" in changes:
+            changes = dict(changes)
+            props = list(current.extended)
+            for key, prop in changes["extended"]:  # type: ignore[union-attr]
+                props = merge(props, prop, key)
+            changes["extended"] = props
+        if "message_fields" in changes:
+            changes = dict(changes)
+            fields = dict(current.message_fields)
+            for element, value in changes["message_fields"]:  # type: ignore[union-attr]
+                if value is None:
+                    fields.pop(element, None)
+                else:
+                    fields[element] = value
+            changes["message_fields"] = fields
+        if current.kind == m.CALENDAR_ITEM and send is None:
+            raise ItemError(
+                "ErrorSendMeetingInvitationsOrCancellationsRequired",
+                "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.")
+        return changes
+
     out = Responses("UpdateItem")
     for item_id, change_key, changes in planned:
         try:
             if isinstance(changes, ItemError):
                 raise changes
-            current = req.rules.get_item(req.actor, item_id)
-            if "extended" in changes:
-                changes = dict(changes)
-                props = list(current.extended)
-                for key, prop in changes["extended"]:  # type: ignore[union-attr]
-                    props = merge(props, prop, key)
-                changes["extended"] = props
-            if "message_fields" in changes:
-                changes = dict(changes)
-                fields = dict(current.message_fields)
-                for element, value in changes["message_fields"]:  # type: ignore[union-attr]
-                    if value is None:
-                        fields.pop(element, None)
-                    else:
-                        fields[element] = value
-                changes["message_fields"] = fields
-            if current.kind == m.CALENDAR_ITEM and send is None:
-                raise ItemError(
-                    "ErrorSendMeetingInvitationsOrCancellationsRequired",
-                    "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.")
             item = req.rules.update_item(req.actor, item_id, change_key, changes, conflict,
-                                         send or rules.SEND_NONE)
+                                         send or rules.SEND_NONE, prepare=prepared)
         except Exception as exc:
             msg = out.failure(exc)
             sub(msg, M + "Items")
