@@ -362,7 +362,7 @@ class SqliteStore(Store):
 
     def watch(self, mailboxes) -> Watch:
         """Woken by this process's commits the moment they are made. Another process on the
-        file cannot signal this one: every wait that found no signal asks SQLite's
+        file cannot signal this one: every wait asks, every 0.05 s, SQLite's
         ``PRAGMA data_version`` of this thread's connection, which moves when any other
         connection committed (a few microseconds, nothing read), and wakes the caller then,
         whichever mailbox that commit touched."""
