@@ -137,3 +137,12 @@ def test_the_listen_connection_comes_back_and_close_ends_it(store):
         assert alex.wait(SOON)
     store.close()
     assert len(listening_threads()) == before
+
+
+def test_channel_names_fit_postgresql_and_keep_schemas_apart():
+    from ews_propose.store.postgresql import channel_for
+
+    assert channel_for("ews_test_1") == "ews_propose.ews_test_1"
+    long_a, long_b = "a" * 63, "a" * 62 + "b"  # the longest schema names PostgreSQL takes
+    assert len(channel_for(long_a).encode()) <= 63
+    assert channel_for(long_a) != channel_for(long_b)
