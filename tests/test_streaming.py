@@ -201,3 +201,74 @@ def test_push_notifications_call_the_client_back_until_it_unsubscribes(alex, ade
         assert ended.response_codes == ["ErrorSubscriptionNotFound"]
     finally:
         listener.shutdown()
+
+
+def created_ids(doc: bytes) -> list[str]:
+    root = etree.fromstring(doc)
+    return [e.get("Id") for e in root.iterfind(".//m:Notification/t:CreatedEvent/t:ItemId", namespaces=NS)]
+
+
+def arrival(parts, item_id: str, began: float, within: float) -> float:
+    """Seconds from ``began`` until a part of the stream carries the CreatedEvent of ``item_id``;
+    fails once ``within`` seconds have gone by without it (a keep-alive comes every 5 s)."""
+    for doc in parts:
+        if item_id in created_ids(doc):
+            return time.monotonic() - began
+        assert time.monotonic() - began < within, f"no CreatedEvent for {item_id} within {within} s"
+        assert b"Closed" not in doc
+    raise AssertionError("the stream ended")
+
+
+# The stream's look without a wake-up, made far longer than the waits below: an event that
+# arrives in time was brought by the store's signal, not by that look.
+LONG_FALLBACK = "120"
+IN_TIME = 30.0
+
+
+@pytest.mark.parametrize("signal", ["on", "off"])
+def test_a_change_in_this_process_wakes_the_stream(emulator, alex, monkeypatch, signal):
+    """With the signal on, a commit wakes the stream though its fallback look is two
+    minutes away; with it off the stream looks every 0.25 s as before, and the events
+    come all the same."""
+    from ews_propose.soap.operations.get_streaming_events import POLL_ENV, SIGNAL_ENV
+
+    monkeypatch.setenv(POLL_ENV, LONG_FALLBACK)
+    monkeypatch.setenv(SIGNAL_ENV, signal)
+    sub_id = streaming_subscription(alex)
+    response = open_stream(emulator.endpoint, [sub_id])
+    parts = documents(response)
+    next(parts)  # the first part: the stream is open
+    for n in range(2):
+        began = time.monotonic()
+        made = draft(alex, f"Draft {n}")
+        assert arrival(parts, made, began, IN_TIME) < IN_TIME
+    response.close()
+
+
+def test_a_change_through_another_process_wakes_a_stream_open_on_this_one(tmp_path):
+    """Two `serve` processes on one store (a PostgreSQL schema: its NOTIFY and each
+    process's LISTEN connection; an SQLite file: its data_version), a stream open on the
+    first, drafts saved through the second: each arrives on the stream long before the
+    stream's own look (two minutes) would have found it."""
+    import os
+
+    from ews_propose.soap.operations.get_streaming_events import POLL_ENV
+
+    from .server_process import ServerProcess
+    from .stores import store_for
+
+    store = store_for(tmp_path)
+    env = {**os.environ, POLL_ENV: LONG_FALLBACK}
+    with ServerProcess("--store", store, env=env) as first, ServerProcess("--store", store, env=env) as second:
+        on_first, on_second = Soap(first.endpoint, ALEX), Soap(second.endpoint, ALEX)
+        sub_id = streaming_subscription(on_first)
+        response = open_stream(first.endpoint, [sub_id])
+        parts = documents(response)
+        next(parts)
+        for n in range(2):  # the second once the first process's signal is surely up
+            began = time.monotonic()
+            made = draft(on_second, f"Through the other process {n}")
+            assert arrival(parts, made, began, IN_TIME) < IN_TIME
+        mine = draft(on_first, "Through this process")
+        assert arrival(parts, mine, time.monotonic(), IN_TIME) < IN_TIME
+        response.close()

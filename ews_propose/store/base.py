@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -98,10 +99,45 @@ class Transaction(ABC):
     def put_setting(self, mailbox: str, name: str, value: object) -> None: ...
 
 
+class Watch:
+    """A wake-up for the changes of some mailboxes: :meth:`wait` returns True early once a
+    write transaction that touched one of them has committed (since the watch was made,
+    or since the last ``wait`` that returned True), else False after ``timeout``.
+
+    A caller looks at the store after every True, and also now and then without one: a
+    wake-up is a hint that saves looking, never the only way a change is found. While
+    :attr:`reliable` is False (this base class: a store without a signal; or a signal
+    that is down, reconnecting) the caller looks at its short interval, as it would
+    without any signal; while it is True, commits of every process wake it and a slow
+    fallback look suffices."""
+
+    reliable = False
+
+    def wait(self, timeout: float) -> bool:
+        if timeout > 0:
+            time.sleep(timeout)
+        return False
+
+    def close(self) -> None:
+        """Stop watching (a closed watch's ``wait`` only sleeps)."""
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Store(ABC):
     @abstractmethod
     def transaction(self, write: bool = True) -> AbstractContextManager[Transaction]:
         """A transaction; a write transaction holds the store's write lock from the start."""
+
+    def watch(self, mailboxes: Iterable[str]) -> Watch:
+        """A :class:`Watch` woken when a write transaction touching one of ``mailboxes``
+        (addresses, any case) commits. A default for any store: one never woken early,
+        whose caller looks at the store at its short interval."""
+        return Watch()
 
     @abstractmethod
     def close(self) -> None: ...
@@ -113,4 +149,4 @@ class Store(ABC):
         self.close()
 
 
-__all__ = ["Store", "Transaction", "Iterator"]
+__all__ = ["Store", "Transaction", "Watch", "Iterator"]

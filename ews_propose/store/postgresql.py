@@ -16,12 +16,26 @@ workflow step as the body of ``with store.transaction()``, which cannot be run a
 so SERIALIZABLE (whose conflicts surface as errors to retry) would turn concurrent
 replies into failed requests: docs/scale-out.md has the measurement. Read transactions
 are REPEATABLE READ READ ONLY: one snapshot, no lock, never blocked by writers.
+
+Change signal (:meth:`PostgresStore.watch`): a write transaction ends with
+``pg_notify(channel, mailbox)`` for each mailbox it touched, sent in the COMMIT's
+pipeline (PostgreSQL delivers a notification only when its transaction commits, and
+drops it on rollback). The channel names the store's schema, so stores in two schemas
+of one database do not wake each other. Each process that watches holds one more
+connection, in autocommit, that LISTENs on the channel from a daemon thread and wakes
+the watches of the mailboxes it hears about, whichever process committed; if that
+connection drops, the watches are not reliable until it is back (their callers look
+at their short interval meanwhile) and every watch is woken when it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -29,7 +43,8 @@ from urllib.parse import urlsplit
 
 from ..rules import budget
 from ..rules.model import Item, format_utc, shifted
-from .base import Store, StoreError, Transaction
+from .base import Store, StoreError, Transaction, Watch
+from .changes import Changes
 from .schema import (
     ITEM_COLUMNS,
     ORDINARY_SPAN,
@@ -48,6 +63,16 @@ CONNECT_TIMEOUT_S = 10
 # The advisory lock's first key ("EWSP"); the second is a hash of the store's schema, so
 # stores in different schemas of one database do not queue on each other.
 LOCK_CLASS = 0x45575350
+CHANNEL_PREFIX = "ews_propose."
+_NAME_BYTES = 63  # PostgreSQL's identifiers (and so channels) are at most NAMEDATALEN - 1 bytes
+# The LISTEN thread: how often it looks up from waiting (to see close() and to check that
+# its connection is alive), and how long it waits between attempts to reconnect.
+LISTEN_TICK_S = 0.5
+LISTEN_CHECK_S = 10.0
+RECONNECT_MIN_S, RECONNECT_MAX_S = 0.2, 5.0
+_NOTIFY = "SELECT pg_notify(%s, m) FROM unnest(%s::text[]) AS m"
+
+log = logging.getLogger("ews_propose.store")
 
 _TABLES = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -129,15 +154,31 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def channel_for(schema: str) -> str:
+    """The notification channel of the store in ``schema``: its name after the prefix,
+    or a digest of it when the whole would be longer than PostgreSQL takes."""
+    name = CHANNEL_PREFIX + schema
+    if len(name.encode()) > _NAME_BYTES:
+        name = CHANNEL_PREFIX + hashlib.sha1(schema.encode()).hexdigest()
+    return name
+
+
 class _PgTransaction(Transaction):
     """Writes (which answer nothing) wait in a queue and go to the server together, in
     pipeline mode, before the next read and with the COMMIT: a reply's five upserts and
     its commit are one round trip instead of six. Reads see every write made before
     them, as the queue is sent first."""
 
-    def __init__(self, cur) -> None:
+    def __init__(self, cur, channel: str = "") -> None:
         self._cur = cur
         self._queued: list[tuple[str, tuple | list]] = []
+        self._channel = channel
+        self.touched: set[str] = set()  # the mailboxes written to (lower case), notified at commit
+
+    def notify_touched(self) -> None:
+        """Queue the notification of every mailbox written to, to go with the COMMIT."""
+        if self.touched:
+            self._write(_NOTIFY, (self._channel, sorted(self.touched)))
 
     def _write(self, sql: str, args: tuple | list) -> None:
         self._queued.append((sql, args))
@@ -176,6 +217,7 @@ class _PgTransaction(Transaction):
     def put(self, item: Item) -> None:
         budget.check()
         self._write(_PUT_ITEM, item_row(item))
+        self.touched.add(item.mailbox.lower())
 
     def put_many(self, items) -> int:
         return self.put_rows([item_row(item) for item in items])
@@ -188,11 +230,14 @@ class _PgTransaction(Transaction):
         with self._cur.copy(f"COPY items ({ITEM_COLUMNS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        self.touched.update(row[1] for row in rows)  # item_row's mailbox, lower case already
         return len(rows)
 
     def delete(self, item_id: str) -> None:
         budget.check()
-        self._write("DELETE FROM items WHERE id = %s", (item_id,))
+        # The mailbox is the deleted row's: notified by the statement itself (its result,
+        # in the pipeline, is not read; the notification waits for the COMMIT).
+        self._write("DELETE FROM items WHERE id = %s RETURNING pg_notify(%s, mailbox)", (item_id, self._channel))
 
     def list_folder(
         self, mailbox: str, folder: str, offset: int = 0, limit: int | None = None
@@ -256,9 +301,11 @@ class _PgTransaction(Transaction):
             " DO UPDATE SET seq = excluded.seq, mailbox = excluded.mailbox, parent = excluded.parent,"
             " data = excluded.data",
             (folder["id"], folder["mailbox"].lower(), folder["parent"], json.dumps(folder, separators=(",", ":"))))
+        self.touched.add(folder["mailbox"].lower())
 
     def delete_folder(self, folder_id: str) -> None:
-        self._write("DELETE FROM folders WHERE id = %s", (folder_id,))
+        self._write("DELETE FROM folders WHERE id = %s RETURNING pg_notify(%s, mailbox)",
+                    (folder_id, self._channel))
 
     def list_folders(self, mailbox: str) -> list[dict]:
         rows = self._rows("SELECT data FROM folders WHERE mailbox = %s ORDER BY seq", (mailbox.lower(),))
@@ -277,6 +324,7 @@ class _PgTransaction(Transaction):
             "INSERT INTO settings (mailbox, name, value) VALUES (%s, %s, %s)"
             " ON CONFLICT (mailbox, name) DO UPDATE SET value = excluded.value",
             (mailbox.lower(), name, json.dumps(value, separators=(",", ":"))))
+        self.touched.add(mailbox.lower())
 
 
 class PostgresStore(Store):
@@ -297,9 +345,16 @@ class PostgresStore(Store):
                              f"(pip install 'ews-propose[postgresql]'): {exc}") from exc
         self._psycopg = psycopg
         self._pool = None
+        self._changes = Changes()
+        self._listener: _Listener | None = None
+        self._listener_lock = threading.Lock()
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
-                self._lock_key = (LOCK_CLASS, conn.execute("SELECT hashtext(current_schema())").fetchone()[0])
+                schema, key = conn.execute("SELECT current_schema(), hashtext(current_schema())").fetchone()
+                if schema is None:
+                    raise TypeError("no schema")
+                self._lock_key = (LOCK_CLASS, key)
+                self.channel = channel_for(schema)
                 self._create_schema(conn)
         except StoreError:
             raise
@@ -353,9 +408,10 @@ class PostgresStore(Store):
         with self._pool.connection() as conn, conn.cursor() as cur:
             try:
                 cur.execute(begin, prepare=False)
-                tx = _PgTransaction(cur)
+                tx = _PgTransaction(cur, self.channel)
                 yield tx
                 with budget.suspended():  # each write was checked against the budget when made
+                    tx.notify_touched()
                     tx.flush(*commit)
             except self._psycopg.errors.QueryCanceled as exc:
                 self._rollback(cur)
@@ -373,10 +429,81 @@ class PostgresStore(Store):
             except self._psycopg.Error:
                 pass  # a broken connection: the server has rolled back already
 
+    def watch(self, mailboxes) -> Watch:
+        """Woken by the notifications of every process's commits, read by this process's
+        LISTEN connection (started by the first watch)."""
+        with self._listener_lock:
+            if self._listener is None:
+                if self._pool is None:
+                    return Watch()  # closed
+                self._listener = _Listener(self.url, self.channel, self._changes, self._psycopg, self.path)
+            listener = self._listener
+        return self._changes.watch(mailboxes, reliable=lambda: listener.connected)
+
     def close(self) -> None:
+        with self._listener_lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+class _Listener:
+    """One store's LISTEN connection in this process, on a daemon thread of its own: the
+    channel's notifications wake the watches of their mailboxes. A dropped connection is
+    made again (after a pause that grows to RECONNECT_MAX_S); every watch is woken
+    when it drops and when it is back, as notifications in between are lost."""
+
+    def __init__(self, url: str, channel: str, changes: Changes, psycopg, shown: str) -> None:
+        self._url, self._channel, self._changes, self._psycopg, self._shown = url, channel, changes, psycopg, shown
+        self.connected = False
+        self._failing = False  # a failure was logged, not yet the recovery
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ews-propose-listen", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=LISTEN_TICK_S + CONNECT_TIMEOUT_S)
+
+    def _run(self) -> None:
+        psycopg = self._psycopg
+        from psycopg import sql
+
+        pause = RECONNECT_MIN_S
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                    if self._failing:
+                        log.warning("store %s: listening for changes again", self._shown)
+                        self._failing = False
+                    self.connected, pause = True, RECONNECT_MIN_S
+                    self._changes.wake_all()  # what committed while nobody listened
+                    self._listen(conn)
+            except psycopg.Error as exc:
+                if not self._failing:
+                    self._failing = True
+                    log.warning("store %s: the connection that listens for changes failed (%s); streams look "
+                                "for changes at their short interval until it is back", self._shown, _one_line(exc))
+            finally:
+                if self.connected:
+                    self.connected = False
+                    self._changes.wake_all()
+            if self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, RECONNECT_MAX_S)
+
+    def _listen(self, conn) -> None:
+        checked = time.monotonic()
+        while not self._stopping.is_set():
+            for note in conn.notifies(timeout=LISTEN_TICK_S):
+                self._changes.committed((note.payload,))
+            if time.monotonic() - checked >= LISTEN_CHECK_S:  # a connection gone quiet may be gone
+                conn.execute("SELECT 1")
+                checked = time.monotonic()
 
 
 def read_for_check(url: str) -> tuple[list[str], list[Item], list[str]]:

@@ -19,7 +19,8 @@ from datetime import datetime
 
 from ..rules import budget
 from ..rules.model import Item, format_utc, shifted
-from .base import Store, StoreError, Transaction
+from .base import Store, StoreError, Transaction, Watch
+from .changes import Changes
 from .schema import (
     ITEM_COLUMNS,
     ORDINARY_SPAN,
@@ -111,6 +112,7 @@ BULK_CACHE_KIB = 512 * 1024
 class _SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self.touched: set[str] = set()  # the mailboxes written to (lower case), woken on commit
 
     def get(self, item_id: str) -> Item | None:
         row = self._conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
@@ -120,6 +122,7 @@ class _SqliteTransaction(Transaction):
         budget.check()
         self._conn.execute(f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            item_row(item))
+        self.touched.add(item.mailbox.lower())
 
     def put_many(self, items) -> int:
         # One prepared statement run for every row (executemany), inside this transaction.
@@ -136,11 +139,13 @@ class _SqliteTransaction(Transaction):
             self._conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
         self._conn.executemany(
             f"INSERT OR REPLACE INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.touched.update(row[1] for row in rows)  # item_row's mailbox, lower case already
         return len(rows)
 
     def delete(self, item_id: str) -> None:
         budget.check()
-        self._conn.execute("DELETE FROM items WHERE id = ?", (item_id,))
+        self.touched.update(r[0] for r in self._conn.execute(
+            "DELETE FROM items WHERE id = ? RETURNING mailbox", (item_id,)).fetchall())
 
     def list_folder(
         self, mailbox: str, folder: str, offset: int = 0, limit: int | None = None
@@ -212,9 +217,11 @@ class _SqliteTransaction(Transaction):
         self._conn.execute(
             "INSERT OR REPLACE INTO folders (id, mailbox, parent, data) VALUES (?, ?, ?, ?)",
             (folder["id"], folder["mailbox"].lower(), folder["parent"], json.dumps(folder, separators=(",", ":"))))
+        self.touched.add(folder["mailbox"].lower())
 
     def delete_folder(self, folder_id: str) -> None:
-        self._conn.execute("DELETE FROM folders WHERE id = ?", (folder_id,))
+        self.touched.update(r[0] for r in self._conn.execute(
+            "DELETE FROM folders WHERE id = ? RETURNING mailbox", (folder_id,)).fetchall())
 
     def list_folders(self, mailbox: str) -> list[dict]:
         rows = self._conn.execute("SELECT data FROM folders WHERE mailbox = ? ORDER BY rowid",
@@ -235,6 +242,7 @@ class _SqliteTransaction(Transaction):
     def put_setting(self, mailbox: str, name: str, value: object) -> None:
         self._conn.execute("INSERT OR REPLACE INTO settings (mailbox, name, value) VALUES (?, ?, ?)",
                            (mailbox.lower(), name, json.dumps(value, separators=(",", ":"))))
+        self.touched.add(mailbox.lower())
 
 
 def _decoded(rows: list) -> list[Item]:
@@ -270,6 +278,8 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
+        self._changes = Changes()
+        self._closed = False
         if not self._memory:
             _check_path(path)
         try:
@@ -348,8 +358,9 @@ class SqliteStore(Store):
         guard = self._lock if self._memory else (self._writer if write else _NoLock)
         with guard:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            tx = _SqliteTransaction(conn)
             try:
-                yield _SqliteTransaction(conn)
+                yield tx
             except sqlite3.OperationalError as exc:
                 spent = budget.expired()  # the progress handler stopped a statement
                 with budget.suspended():
@@ -364,10 +375,38 @@ class SqliteStore(Store):
             else:
                 with budget.suspended():
                     conn.execute("COMMIT")
+                if tx.touched:
+                    self._changes.committed(tx.touched)
         if write and not self._memory:
             self._checkpointer.wrote()
 
+    def watch(self, mailboxes) -> Watch:
+        """Woken by this process's commits the moment they are made. Another process on the
+        file cannot signal this one: every wait asks, every 0.05 s, SQLite's
+        ``PRAGMA data_version`` of this thread's connection, which moves when any other
+        connection committed (a few microseconds, nothing read), and wakes the caller then,
+        whichever mailbox that commit touched."""
+        if self._memory:  # one process: every commit passes through here
+            return self._changes.watch(mailboxes)
+        seen = [self._data_version()]
+
+        def elsewhere() -> bool:
+            now = self._data_version()
+            moved, seen[0] = now != seen[0], now
+            return moved
+
+        return self._changes.watch(mailboxes, elsewhere)
+
+    def _data_version(self) -> int | None:
+        if self._closed:
+            return None
+        try:
+            return self._connect().execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:  # closed meanwhile: nothing to report
+            return None
+
     def close(self) -> None:
+        self._closed = True
         checkpointer = getattr(self, "_checkpointer", None)
         if checkpointer is not None:
             checkpointer.stop()

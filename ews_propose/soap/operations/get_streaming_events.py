@@ -10,6 +10,15 @@ or expired subscription (or one that is not a streaming one) is
 ``ErrorInvalidSubscription`` with the ids in ``ErrorSubscriptionIds``, in an answer of
 its own.
 
+Between parts the stream waits on the store's change signal for the subscriptions'
+mailbox (:meth:`ews_propose.store.base.Store.watch`): a commit that touched it, made by
+this process or (PostgreSQL, or SQLite on one file) another, wakes the stream, which
+then looks for events at once. Without a wake-up it still looks every
+``EWS_PROPOSE_STREAM_POLL`` seconds (default ``FALLBACK_SECONDS``), so an event is never
+lost with a signal; and every ``POLL_SECONDS`` while the store has no reliable signal
+(a store without one, a PostgreSQL LISTEN connection that is reconnecting), or when
+``EWS_PROPOSE_STREAM_SIGNAL=off`` turns the signal off (the behaviour before it).
+
 This operation does not go through spyne (which answers with one whole document):
 ``ews_propose.soap.app`` hands the request to :func:`serve`.
 """
@@ -17,12 +26,14 @@ This operation does not go through spyne (which answers with one whole document)
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 
 from lxml import etree
 
 from ...rules.errors import RuleError
+from ...store.base import Watch
 from ..context import EwsRequest, Responses
 from ..errors import EwsFault, schema_fault
 from ..protocol import EwsHeader, EwsSoap11
@@ -32,7 +43,10 @@ from .notifications import write_events
 log = logging.getLogger("ews_propose.soap")
 
 OPERATION = "GetStreamingEvents"
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.25  # the look without a reliable signal; also how often a gone client is noticed
+FALLBACK_SECONDS = 5.0  # the look with one, in case a wake-up went missing
+POLL_ENV = "EWS_PROPOSE_STREAM_POLL"
+SIGNAL_ENV = "EWS_PROPOSE_STREAM_SIGNAL"
 KEEPALIVE_SECONDS = 5.0
 MAX_SUBSCRIPTIONS = 10  # Exchange: up to 10 subscription ids on one connection
 _XML = {"Content-Type": "text/xml; charset=utf-8"}
@@ -123,8 +137,17 @@ class _Stream:
         self._parts.close()
 
     def _run(self) -> Iterator[bytes]:
+        watch = self.req.rules.store.watch([self.req.actor]) if signal_on() else Watch()
+        try:
+            yield from self._parts_while(watch, fallback_seconds())
+        finally:
+            watch.close()
+
+    def _parts_while(self, watch: Watch, fallback: float) -> Iterator[bytes]:
         req = self.req
-        last = float("-inf")
+        last = float("-inf")  # the last part written
+        looked = float("-inf")  # the last look at the store
+        changed = True
         while not self.closed:
             now = time.monotonic()
             if now >= self.deadline:
@@ -132,15 +155,18 @@ class _Stream:
                 sub(msg, M + "ConnectionStatus", "Closed")
                 yield self.protocol.envelope(root, self.header)
                 return
+            interval = fallback if watch.reliable else POLL_SECONDS
             notes, lost = [], []
-            for sub_id in self.ids:
-                try:
-                    events, mark = req.notifications.take(req.actor, sub_id)
-                except RuleError:  # unsubscribed or expired meanwhile
-                    lost.append(sub_id)
-                    continue
-                if events:
-                    notes.append((sub_id, events, mark))
+            if changed or now - looked >= interval:
+                looked = now
+                for sub_id in self.ids:
+                    try:
+                        events, mark = req.notifications.take(req.actor, sub_id)
+                    except RuleError:  # unsubscribed or expired meanwhile
+                        lost.append(sub_id)
+                        continue
+                    if events:
+                        notes.append((sub_id, events, mark))
             if lost:
                 yield self.protocol.envelope(_invalid(lost), self.header)
                 return
@@ -158,7 +184,31 @@ class _Stream:
                 last = now
             if self.gone is not None and self.gone():
                 return
-            time.sleep(POLL_SECONDS)
+            # Woken by a commit, or at the next look, keep-alive or deadline; at least every
+            # POLL_SECONDS to see a client that went away.
+            now = time.monotonic()
+            changed = watch.wait(min(POLL_SECONDS, looked + interval - now, last + KEEPALIVE_SECONDS - now,
+                                     self.deadline - now))
+
+
+def fallback_seconds() -> float:
+    """``EWS_PROPOSE_STREAM_POLL`` as a number of seconds (at least POLL_SECONDS), else the default."""
+    text = os.environ.get(POLL_ENV, "").strip()
+    if not text:
+        return FALLBACK_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not POLL_SECONDS <= value <= 3600:  # also NaN
+        log.warning("%s=%r is not a number of seconds from %s to 3600; using %s", POLL_ENV, text, POLL_SECONDS,
+                    FALLBACK_SECONDS)
+        return FALLBACK_SECONDS
+    return value
+
+
+def signal_on() -> bool:
+    return os.environ.get(SIGNAL_ENV, "on").strip().lower() not in ("off", "0", "no", "false")
 
 
 def _whole(start_response, body: bytes, status: str = "200 OK"):
