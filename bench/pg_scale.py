@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ews_propose.testing.postgresql import with_search_path  # noqa: E402
-from tests.ews import envelope  # noqa: E402
+from tests.ews import UTC_ZONE, envelope  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
 
 FIRST_DAY = date(2030, 1, 7)
@@ -76,7 +76,7 @@ def availability(addresses: list[str], day: date) -> bytes:
     boxes = "".join(f"<t:MailboxData><t:Email><t:Address>{a}</t:Address></t:Email>"
                     "<t:AttendeeType>Required</t:AttendeeType></t:MailboxData>" for a in addresses)
     return envelope(
-        "<m:GetUserAvailabilityRequest><t:TimeZone><t:Bias>0</t:Bias></t:TimeZone>"
+        f"<m:GetUserAvailabilityRequest>{UTC_ZONE}"
         f"<m:MailboxDataArray>{boxes}</m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow>"
         f"<t:StartTime>{day}T00:00:00Z</t:StartTime><t:EndTime>{day + timedelta(days=7)}T00:00:00Z</t:EndTime>"
         "</t:TimeWindow><t:MergedFreeBusyIntervalInMinutes>30</t:MergedFreeBusyIntervalInMinutes>"

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from ews_propose.cli.seed import Plan, seed_store  # noqa: E402
 from ews_propose.directory import Mailbox  # noqa: E402
 from ews_propose.store import SqliteStore  # noqa: E402
-from tests.ews import envelope  # noqa: E402
+from tests.ews import UTC_ZONE, envelope  # noqa: E402
 
 PER_DAY = 20
 START = datetime(2000, 1, 3, tzinfo=UTC)
@@ -88,7 +88,7 @@ def measure(size: int, repeat: int, work: Path) -> dict:
     mailboxes = "".join(f"<t:MailboxData><t:Email><t:Address>{a}</t:Address></t:Email>"
                         "<t:AttendeeType>Required</t:AttendeeType></t:MailboxData>" for a in [ALEX, *OTHERS])
     week = envelope(
-        "<m:GetUserAvailabilityRequest><t:TimeZone><t:Bias>0</t:Bias></t:TimeZone>"
+        f"<m:GetUserAvailabilityRequest>{UTC_ZONE}"
         f"<m:MailboxDataArray>{mailboxes}</m:MailboxDataArray><t:FreeBusyViewOptions><t:TimeWindow>"
         f"<t:StartTime>{day:%Y-%m-%dT00:00:00Z}</t:StartTime>"
         f"<t:EndTime>{day + timedelta(days=7):%Y-%m-%dT00:00:00Z}</t:EndTime></t:TimeWindow>"

@@ -17,6 +17,15 @@ PASSWORDS = {
 }
 
 
+# UTC as a SerializableTimeZone: Microsoft's schema requires StandardTime and DaylightTime.
+UTC_ZONE = (
+    "<t:TimeZone><t:Bias>0</t:Bias>"
+    "<t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
+    "<t:Month>1</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>"
+    "<t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
+    "<t:Month>1</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone>"
+)
+
 class Soap:
     """One mailbox's raw SOAP line to the endpoint."""
 

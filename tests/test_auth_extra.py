@@ -15,10 +15,9 @@ from ews_propose import directory as directory_module
 from ews_propose.directory import Directory, Mailbox
 from ews_propose.rules import ids
 
-from .ews import Answer, Soap, envelope
+from .ews import UTC_ZONE, Answer, Soap, envelope
 from .server_process import ServerProcess
 from .stores import store_for
-from .test_availability import UTC_ZONE
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
 PROPOSAL = ("2026-12-02T12:00:00Z", "2026-12-02T13:00:00Z")

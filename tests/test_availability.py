@@ -8,17 +8,10 @@ import pytest
 from exchangelib import EWSDateTime, EWSTimeZone
 from exchangelib.errors import ErrorMailRecipientNotFound
 
+from .ews import UTC_ZONE
 from .test_exchangelib_roundtrip import account
 
 LUNCH = ("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z")
-# UTC as a SerializableTimeZone: Microsoft's schema requires StandardTime and DaylightTime.
-UTC_ZONE = (
-    "<t:TimeZone><t:Bias>0</t:Bias>"
-    "<t:StandardTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
-    "<t:Month>1</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:StandardTime>"
-    "<t:DaylightTime><t:Bias>0</t:Bias><t:Time>00:00:00</t:Time><t:DayOrder>1</t:DayOrder>"
-    "<t:Month>1</t:Month><t:DayOfWeek>Sunday</t:DayOfWeek></t:DaylightTime></t:TimeZone>"
-)
 # Pacific time as a SerializableTimeZone: UTC-8, daylight (UTC-7) from the 2nd Sunday of
 # March 02:00 to the 1st Sunday of November 02:00.
 PACIFIC_ZONE = (
