@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-test  ## the benchmarks of docs/performance.md (needs 
 	$(BIN)/python bench/wire.py
 	$(BIN)/python bench/hot_path.py --profile
 	$(BIN)/python bench/fixture_start.py
+	$(BIN)/python bench/first_requests.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/organizer.py
 
