@@ -106,6 +106,17 @@ class _Connection(HTTPConnection):
         self.rfile = _DeadlineReader(sock, self._clock, self.rbufsize)
         self._shaken = not isinstance(sock, ssl.SSLSocket)
 
+    def close(self):
+        # cheroot leaves the writer to the garbage collector, which flushes what it still
+        # holds (an answer the client stopped reading) into a socket closed by then:
+        # Python 3.13 reports that as an exception in __del__. Send it now, while the
+        # socket is open, or drop it if the client is gone.
+        try:
+            self.wfile.close()
+        except OSError:
+            pass  # the client went away: what was left cannot reach it
+        super().close()
+
     def communicate(self):
         self._clock.start()
         if not self._shaken and not self._handshake():
