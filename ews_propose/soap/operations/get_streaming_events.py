@@ -137,7 +137,12 @@ class _Stream:
         self._parts.close()
 
     def _run(self) -> Iterator[bytes]:
-        watch = self.req.rules.store.watch([self.req.actor]) if signal_on() else Watch()
+        # Woken at once by a commit, a stream that outlived its client would take the events
+        # of the client's next stream and write them to nobody: only a server that says when
+        # a client went away (waitress) gets the signal; elsewhere (the HTTPS server) the
+        # stream looks every POLL_SECONDS, as without it.
+        can_tell_gone = self.gone is not None
+        watch = self.req.rules.store.watch([self.req.actor]) if signal_on() and can_tell_gone else Watch()
         try:
             yield from self._parts_while(watch, fallback_seconds())
         finally:
@@ -157,6 +162,8 @@ class _Stream:
                 return
             interval = fallback if watch.reliable else POLL_SECONDS
             notes, lost = [], []
+            if self.gone is not None and self.gone():
+                return  # never take events for a client that is gone
             if changed or now - looked >= interval:
                 looked = now
                 for sub_id in self.ids:
